@@ -1,0 +1,93 @@
+"""The demos command line.
+
+    python -m demos list                      every demo with its model files and metrics
+    python -m demos run NAME INPUT [--json]   run a demo on a file (numpy + onnxruntime only)
+    python -m demos train NAME|all            train (torch), write build/NAME/
+    python -m demos export NAME|all           export to exported_models/NAME.onnx + NAME.json
+
+Problems a reader can cause (unknown name, missing or corrupt file, bad input) are printed as one
+line on stderr with exit status 2; a traceback means a bug in this repository.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+
+from demos.common import sidecar as sc
+from demos.common.errors import DemoError
+from demos.common.paths import ROOT
+
+# Training order for `all`: demos whose folder has a train.py.
+TRAINABLE = sorted(p.parent.name for p in ROOT.glob("demos/*/train.py"))
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line and exit 2, like every other problem
+        raise DemoError(f"{message} (see `python -m demos --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m demos", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands.add_parser("list", help="list the demos")
+    run = commands.add_parser("run", help="run a demo on an input file")
+    run.add_argument("name")
+    run.add_argument("input")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    for verb in ("train", "export"):
+        sub = commands.add_parser(verb, help=f"{verb} a demo's model (needs torch)")
+        sub.add_argument("name", help="a demo name or 'all'")
+    return parser
+
+
+def _module(name: str, part: str):
+    if not (ROOT / "demos" / name / f"{part}.py").is_file():
+        known = ", ".join(sc.names()) or "none"
+        raise DemoError(f"unknown demo '{name}' (known: {known})")
+    return importlib.import_module(f"demos.{name}.{part}")
+
+
+def cmd_list() -> None:
+    for name in sc.names():
+        card = sc.read(name)
+        files = ", ".join(f"{m['file']} ({m['bytes'] / 1024:.0f} KB)" for m in card["models"])
+        print(f"{name:20s} {card['title']}\n{'':20s} {files}\n{'':20s} metrics: {json.dumps(card['metrics'])}")
+
+
+def cmd_run(name: str, path: str, as_json: bool) -> None:
+    from demos.common.runtime import open_sessions  # onnxruntime only when needed
+
+    card = sc.read(name)
+    infer = _module(name, "infer")
+    inputs = infer.load_input(path, card)
+    result = infer.predict(open_sessions(card), card, inputs)
+    print(json.dumps(result) if as_json else infer.format_text(result, card))
+
+
+def cmd_build(verb: str, name: str) -> None:
+    for each in (TRAINABLE if name == "all" else [name]):
+        _module(each, verb).main([])
+
+
+def main(argv=None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.command == "list":
+            cmd_list()
+        elif args.command == "run":
+            cmd_run(args.name, args.input, args.json)
+        else:
+            cmd_build(args.command, args.name)
+    except DemoError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Export the trained digits CNN to exported_models/digits.onnx and write its sidecar.
+
+    python -m demos export digits
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+
+from demos.common import onnx_export, sidecar
+from demos.common.errors import DemoError
+from demos.common.paths import BUILD_DIR, MODELS_DIR
+from demos.common.runtime import open_session, run
+from demos.digits import infer
+from demos.digits.model import DigitsCNN, DigitsConfig
+from demos.digits.train import split
+
+EXAMPLES_PER_CLASS = 6   # held-out digits the page offers under "random held-out digit"
+GOLDEN = 3               # of those, with outputs computed by onnxruntime
+
+
+def load_trained() -> tuple[DigitsCNN, dict]:
+    state_file = BUILD_DIR / "digits" / "state.pt"
+    if not state_file.is_file():
+        raise DemoError(f"{state_file} is missing: run `python -m demos train digits` first")
+    saved = torch.load(state_file, weights_only=True)
+    model = DigitsCNN(DigitsConfig(**saved["config"]))
+    model.load_state_dict(saved["state"])
+    metrics = json.loads((BUILD_DIR / "digits" / "metrics.json").read_text())
+    return model.eval(), metrics
+
+
+def held_out_examples() -> tuple[np.ndarray, np.ndarray]:
+    _, x_test, _, y_test = split()
+    picks = np.concatenate([np.flatnonzero(y_test == c)[:EXAMPLES_PER_CLASS] for c in range(10)])
+    picks = np.random.default_rng(0).permutation(picks)
+    return x_test[picks], y_test[picks]
+
+
+def main(argv=None) -> dict:
+    model, metrics = load_trained()
+    path = MODELS_DIR / "digits.onnx"
+    batch = torch.export.Dim("batch", min=1, max=1024)
+    onnx_export.export(model, (torch.zeros(2, 1, 8, 8),), path, input_names=["image"],
+                       output_names=["probs", "logits", "conv1", "conv2"],
+                       dynamic_shapes={"image": {0: batch}})
+    counts, labels = held_out_examples()
+    session = open_session(path)
+    golden = []
+    for c, y in zip(counts[:GOLDEN], labels[:GOLDEN]):
+        probs = run(session, {"image": infer.to_input(c)})["probs"][0]
+        golden.append({"input": {"counts": c.tolist(), "label": int(y)},
+                       "output": {"probs": [round(float(p), 7) for p in probs], "top": int(probs.argmax())}})
+    card = {
+        "name": "digits",
+        "title": "Digit classifier: a small CNN on sklearn's 8×8 digits",
+        "summary": "Two 3×3 convolutions, max-pooling and two dense layers; returns class probabilities "
+                   "and both convolutional feature maps.",
+        "papers": ["lecun1998gradient"],
+        "models": [onnx_export.io_spec(path)],
+        "labels": [str(d) for d in range(10)],
+        "preprocessing": infer.PREPROCESSING,
+        "config": model.config.to_dict(),
+        "metrics": metrics,
+        "reproduce": "python -m demos train digits && python -m demos export digits",
+        "golden": golden,
+        "examples": {"counts": counts.tolist(), "labels": labels.tolist()},
+    }
+    written = sidecar.write(card)
+    print(f"wrote {path} ({card['models'][0]['bytes']} bytes) and {written}")
+    return card
+
+
+if __name__ == "__main__":
+    main()

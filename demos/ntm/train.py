@@ -1,0 +1,60 @@
+"""Train the NTM on copy or associative recall (protocol in demos/memory/training.py).
+
+`python -m demos train ntm` trains one seed per task and saves build/ntm/<task>.pt + metrics.json.
+The measured comparison (3 seeds per task, both models) is `python -m demos.memory compare`.
+"""
+from __future__ import annotations
+
+import json
+
+import torch
+
+from demos.common.paths import BUILD_DIR
+from demos.memory import tasks as T
+from demos.memory import training
+
+from .model import NTM, NTMConfig, n_params
+
+# RMSprop with momentum, as Graves et al. (2014) and Collier & Beel (2018) use.
+BATCH = 8
+LR = 3e-4
+MOMENTUM = 0.9
+CLIP = 10.0
+
+
+def config_for(task: T.Task) -> NTMConfig:
+    return NTMConfig(n_in=task.n_in, n_out=task.n_out)
+
+
+def train_run(task: T.Task, seed: int, sequences: int, desc: str = "") -> tuple[NTM, dict]:
+    torch.manual_seed(seed)
+    model = NTM(config_for(task))
+    optimizer = torch.optim.RMSprop(model.parameters(), lr=LR, momentum=MOMENTUM)
+    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, desc=desc or f"ntm {task.name}")
+    record.update(params=n_params(model), optimizer=f"RMSprop lr {LR} momentum {MOMENTUM}, batch {BATCH}, "
+                  f"gradient norm clipped at {CLIP}")
+    return model, record
+
+
+def save(model: NTM, path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": vars(model.cfg), "state": model.state_dict()}, path)
+
+
+def load(path) -> NTM:
+    blob = torch.load(path, weights_only=True)
+    model = NTM(NTMConfig(**blob["config"]))
+    model.load_state_dict(blob["state"])
+    return model.eval()
+
+
+def main(sequences: int = 40_000, seed: int = 0) -> None:
+    torch.set_num_threads(1)
+    metrics = {}
+    for task in T.TASKS.values():
+        model, record = train_run(task, seed, sequences)
+        record["generalisation"] = training.generalisation(model, task, task.test_sizes, 50, seed)
+        save(model, BUILD_DIR / "ntm" / f"{task.name}.pt")
+        metrics[task.name] = {k: v for k, v in record.items() if k != "curve"}
+        print(task.name, json.dumps(metrics[task.name]))
+    (BUILD_DIR / "ntm" / "metrics.json").write_text(json.dumps(metrics, indent=1))

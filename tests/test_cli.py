@@ -1,0 +1,152 @@
+"""`python -m demos`: results, and one readable line (never a traceback) for every bad input."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from demos.common.images import read_png
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def cli(*args, models_dir=None):
+    env = dict(os.environ)
+    if models_dir:
+        env["INSIDE_NN_MODELS"] = str(models_dir)
+    return subprocess.run([sys.executable, "-m", "demos", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def assert_one_line_error(proc, fragment):
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and fragment in lines[0], proc.stderr
+
+
+@pytest.fixture
+def drawn_png(tmp_path):
+    """A held-out digit drawn large and blocky on a white 300×300 canvas, as PNG; returns (path, label)."""
+    example = json.load(open(os.path.join(ROOT, "exported_models", "digits.json")))["golden"][0]["input"]
+    strokes = np.kron(np.array(example["counts"]) >= 7, np.ones((30, 30), bool))
+    canvas = np.full((300, 300), 255, np.uint8)
+    canvas[30:270, 30:270][strokes] = 0
+    path = tmp_path / "digit.png"
+    Image.fromarray(canvas).save(path)
+    return path, str(example["label"])
+
+
+def test_list_names_every_demo():
+    proc = cli("list")
+    assert proc.returncode == 0 and "digits" in proc.stdout and "held_out_accuracy" in proc.stdout
+
+
+def test_run_png_json_and_text_agree(drawn_png):
+    png, label = drawn_png
+    as_json = cli("run", "digits", png, "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    result = json.loads(as_json.stdout)
+    probs = result["probs"]
+    assert set(probs) == {str(d) for d in range(10)}
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-4)
+    assert result["top"] == max(probs, key=probs.get) == label
+    as_text = cli("run", "digits", png)
+    assert as_text.returncode == 0 and as_text.stdout.startswith(f"prediction: {label}")
+
+
+def test_npy_counts_give_the_same_answer_as_the_png(drawn_png, tmp_path):
+    png, _ = drawn_png
+    counts = json.loads(cli("run", "digits", png, "--json").stdout)["counts"]
+    npy = tmp_path / "seven.npy"
+    np.save(npy, np.array(counts))
+    assert json.loads(cli("run", "digits", npy, "--json").stdout)["counts"] == counts
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA", "P", "I;16"])
+def test_png_decoder_matches_pillow(tmp_path, mode):
+    rng = np.random.default_rng(7)
+    rgb = Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype=np.uint8))
+    image = rgb.convert("RGBA" if mode == "LA" else mode)
+    image = image.convert("LA") if mode == "LA" else image
+    path = tmp_path / f"x.png"
+    image.save(path)
+    ours = read_png(path)
+    theirs = np.asarray(Image.open(path).convert("RGB" if mode == "P" else image.mode), np.float64)
+    scale = 65535 if mode == "I;16" else 255
+    assert_close = np.testing.assert_allclose
+    assert_close(ours.reshape(theirs.shape), theirs / scale, atol=1e-6)
+
+
+def test_unknown_demo(drawn_png):
+    assert_one_line_error(cli("run", "nosuchdemo", drawn_png[0]), "unknown demo 'nosuchdemo'")
+
+
+def test_missing_file():
+    assert_one_line_error(cli("run", "digits", "no/such/file.png"), "no such file")
+
+
+def test_non_image_file(tmp_path):
+    text = tmp_path / "notes.png"
+    text.write_text("not an image at all")
+    assert_one_line_error(cli("run", "digits", text), "neither a PNG nor a .npy")
+
+
+def test_truncated_png(drawn_png, tmp_path):
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(drawn_png[0].read_bytes()[:200])
+    proc = cli("run", "digits", broken)
+    assert_one_line_error(proc, "broken.png")
+
+
+def test_any_size_is_resized_but_huge_is_refused(tmp_path):
+    wide = np.full((120, 700), 255, np.uint8)
+    wide[10:110, 300:330] = 0
+    Image.fromarray(wide).save(tmp_path / "wide.png")
+    assert cli("run", "digits", tmp_path / "wide.png").returncode == 0
+    Image.fromarray(np.zeros((10, 5000), np.uint8)).save(tmp_path / "huge.png")
+    assert_one_line_error(cli("run", "digits", tmp_path / "huge.png"), "up to 4096")
+
+
+def test_blank_image(tmp_path):
+    Image.fromarray(np.full((64, 64), 255, np.uint8)).save(tmp_path / "blank.png")
+    assert_one_line_error(cli("run", "digits", tmp_path / "blank.png"), "blank")
+
+
+def test_counts_out_of_range(tmp_path):
+    np.save(tmp_path / "bad.npy", np.full((8, 8), 40))
+    assert_one_line_error(cli("run", "digits", tmp_path / "bad.npy"), "0..16")
+
+
+def test_bad_arguments():
+    assert_one_line_error(cli("run", "digits"), "required")
+    assert_one_line_error(cli("frobnicate"), "invalid choice")
+
+
+@pytest.fixture
+def models_copy(tmp_path):
+    copy = tmp_path / "models"
+    shutil.copytree(os.path.join(ROOT, "exported_models"), copy)
+    return copy
+
+
+def test_sha256_mismatch_is_refused(models_copy, drawn_png):
+    model = models_copy / "digits.onnx"
+    data = bytearray(model.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    model.write_bytes(bytes(data))
+    assert_one_line_error(cli("run", "digits", drawn_png[0], models_dir=models_copy), "sha256")
+
+
+def test_missing_model_is_refused(models_copy, drawn_png):
+    (models_copy / "digits.onnx").unlink()
+    assert_one_line_error(cli("run", "digits", drawn_png[0], models_dir=models_copy), "missing")
+
+
+def test_corrupt_sidecar_is_refused(models_copy, drawn_png):
+    (models_copy / "digits.json").write_text('{"name": "digits",\n "models": [}')
+    assert_one_line_error(cli("run", "digits", drawn_png[0], models_dir=models_copy), "digits.json:2")
