@@ -61,6 +61,7 @@ class CausalSelfAttention(nn.Module):
         self.qkv = Dense(cfg.d_model, 3 * cfg.d_model)
         self.proj = Dense(cfg.d_model, cfg.d_model)
 
+    # --8<-- [start:attention]
     def forward(self, x):
         b, t, d = x.shape
         q, k, v = self.qkv(x).split(d, dim=-1)
@@ -70,6 +71,7 @@ class CausalSelfAttention(nn.Module):
         attn = torch.softmax(scores.masked_fill(future, float("-inf")), dim=-1)
         y = (attn @ v).transpose(1, 2).reshape(b, t, d)                                   # (B, T, C)
         return self.proj(y), attn
+    # --8<-- [end:attention]
 
 
 class Block(nn.Module):

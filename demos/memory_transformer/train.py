@@ -14,8 +14,10 @@ from demos.memory import training
 
 from .model import MemoryTransformer, TransformerConfig, n_params
 
-# Adam with a short warm-up, the usual Transformer recipe; same batch as the NTM.
-BATCH = 8
+# Adam with a short warm-up, the usual Transformer recipe; batch 1 like the NTM, so both models get
+# the same number of updates as well as the same number of sequences. lr 1e-3 beat 3e-4 in a probe
+# (copy, 8k sequences: 3.8 vs 10 bits per sequence at the end).
+BATCH = 1
 LR = 1e-3
 WARMUP = 100  # updates
 CLIP = 1.0
@@ -25,12 +27,12 @@ def config_for(task: T.Task) -> TransformerConfig:
     return TransformerConfig(n_in=task.n_in, n_out=task.n_out)
 
 
-def train_run(task: T.Task, seed: int, sequences: int, desc: str = "") -> tuple[MemoryTransformer, dict]:
+def train_run(task: T.Task, seed: int, sequences: int, desc: str = "", log_every: int = 250) -> tuple[MemoryTransformer, dict]:
     torch.manual_seed(seed)
     model = MemoryTransformer(config_for(task))
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / WARMUP))
-    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, schedule=warmup,
+    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, schedule=warmup, log_every=log_every,
                             desc=desc or f"transformer {task.name}")
     record.update(params=n_params(model), optimizer=f"Adam lr {LR} ({WARMUP}-update warm-up), batch {BATCH}, "
                   f"gradient norm clipped at {CLIP}")
@@ -49,7 +51,7 @@ def load(path) -> MemoryTransformer:
     return model.eval()
 
 
-def main(sequences: int = 40_000, seed: int = 0) -> None:
+def main(argv=None, sequences: int = 10_000, seed: int = 0) -> None:
     torch.set_num_threads(1)
     metrics = {}
     for task in T.TASKS.values():

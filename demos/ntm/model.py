@@ -53,6 +53,7 @@ class LSTMStep(nn.Module):
         return torch.sigmoid(o) * torch.tanh(c), c
 
 
+# --8<-- [start:address]
 def address(memory, w_prev, key, beta, g, shift, gamma):
     """The four addressing stages; memory (B, N, M), w_prev (B, N), key (B, M) -> w (B, N)."""
     cos = F.cosine_similarity(memory, key.unsqueeze(1), dim=-1, eps=1e-8)   # (B, N)
@@ -61,6 +62,7 @@ def address(memory, w_prev, key, beta, g, shift, gamma):
     w = sum(torch.roll(w, s, dims=-1) * shift[:, j:j + 1] for j, s in enumerate(SHIFTS))
     w = (w + 1e-12) ** gamma
     return w / w.sum(dim=-1, keepdim=True)
+# --8<-- [end:address]
 
 
 def head_params(p, m: int):
@@ -93,11 +95,13 @@ class NTM(nn.Module):
         rp, wp, erase, add = torch.split(self.heads(h), [self.head_size, self.head_size, m, m], dim=-1)
         rk, rb, rg, rs, rgam = head_params(rp, m)
         wk, wb, wg, ws, wgam = head_params(wp, m)
+        # --8<-- [start:write]
         w_write = address(memory, w_write, wk, wb, wg, ws, wgam)             # (B, N)
         memory = memory * (1 - w_write.unsqueeze(-1) * torch.sigmoid(erase).unsqueeze(1)) \
             + w_write.unsqueeze(-1) * torch.tanh(add).unsqueeze(1)           # (B, N, M)
         w_read = address(memory, w_read, rk, rb, rg, rs, rgam)
         read = torch.bmm(w_read.unsqueeze(1), memory).squeeze(1)            # (B, M)
+        # --8<-- [end:write]
         logits = self.out(torch.cat([h, read], dim=-1))
         gates = (torch.cat([rb, wb], -1), torch.cat([rg, wg], -1), torch.cat([rgam, wgam], -1),
                  torch.stack([rs, ws], 1))                                  # β, g, γ (B, 2); shift (B, 2, 3)

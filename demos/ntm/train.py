@@ -15,8 +15,9 @@ from demos.memory import training
 
 from .model import NTM, NTMConfig, n_params
 
-# RMSprop with momentum, as Graves et al. (2014) and Collier & Beel (2018) use.
-BATCH = 8
+# RMSprop with momentum and batch 1, as Graves et al. (2014) and Collier & Beel (2018) use; lr 3e-4
+# converged about twice as fast as their 1e-4 in a probe on this machine (copy, seed 1: ~3.5k sequences).
+BATCH = 1
 LR = 3e-4
 MOMENTUM = 0.9
 CLIP = 10.0
@@ -26,11 +27,12 @@ def config_for(task: T.Task) -> NTMConfig:
     return NTMConfig(n_in=task.n_in, n_out=task.n_out)
 
 
-def train_run(task: T.Task, seed: int, sequences: int, desc: str = "") -> tuple[NTM, dict]:
+def train_run(task: T.Task, seed: int, sequences: int, desc: str = "", log_every: int = 250) -> tuple[NTM, dict]:
     torch.manual_seed(seed)
     model = NTM(config_for(task))
     optimizer = torch.optim.RMSprop(model.parameters(), lr=LR, momentum=MOMENTUM)
-    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, desc=desc or f"ntm {task.name}")
+    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, log_every=log_every,
+                            desc=desc or f"ntm {task.name}")
     record.update(params=n_params(model), optimizer=f"RMSprop lr {LR} momentum {MOMENTUM}, batch {BATCH}, "
                   f"gradient norm clipped at {CLIP}")
     return model, record
@@ -48,7 +50,7 @@ def load(path) -> NTM:
     return model.eval()
 
 
-def main(sequences: int = 40_000, seed: int = 0) -> None:
+def main(argv=None, sequences: int = 10_000, seed: int = 0) -> None:
     torch.set_num_threads(1)
     metrics = {}
     for task in T.TASKS.values():

@@ -1,0 +1,86 @@
+"""Serve a built site on 127.0.0.1 and drive Debian's Chromium at it — for the browser tests, the
+benchmarks and the README screenshot.
+
+The server keeps a log of every request it answers: that log, not the browser's own events (which
+can miss requests from workers), is the record of what the page fetched.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import shutil
+import subprocess
+import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Flags that keep headless Chromium on loopback (measured in ../shared/TOOLCHAIN.md).
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(path).exists():
+        raise RuntimeError("Debian's chromium is not installed: run `make test` (it installs it)")
+    return path
+
+
+class _Handler(SimpleHTTPRequestHandler):
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
+                      ".json": "application/json", ".onnx": "application/octet-stream"}
+
+    def log_message(self, fmt, *args):
+        self.server.log.append((self.command, self.path, self.headers.get("Host", "")))
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")  # each test measures its own downloads
+        super().end_headers()
+
+
+class SiteServer:
+    """A static server for `site_dir` on a free loopback port; `.log` lists (method, path, host)."""
+
+    def __init__(self, site_dir: Path):
+        handler = functools.partial(_Handler, directory=str(site_dir))
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.log = []
+        self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def log(self) -> list:
+        return self.httpd.log
+
+    def paths(self) -> list[str]:
+        return [path.split("?")[0] for _, path, _ in self.log]
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@contextlib.contextmanager
+def chromium(playwright):
+    """Headless Chromium with the loopback-only flags; Playwright gives it a fresh profile dir."""
+    browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
+
+
+def build_site(site_dir: Path) -> None:
+    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site_dir)],
+                   cwd=ROOT, check=True)

@@ -1,0 +1,215 @@
+"""The built site in headless Chromium (Debian's, driven by Playwright) on 127.0.0.1.
+
+Every page loads cleanly, search finds notes by their text, the digits demo agrees with
+`python -m demos run`, a broken model shows an error inside the box, and nothing but the local
+server is ever contacted.
+"""
+import base64
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from site_browser import SiteServer, chromium
+
+pytestmark = pytest.mark.browser
+ROOT = Path(__file__).resolve().parent.parent
+DEMO_PAGE = "/cnn/visualizing/"
+
+
+@pytest.fixture(scope="module")
+def server(built_site):
+    with SiteServer(built_site) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright, chromium(playwright) as launched:
+        yield launched
+
+
+class Tab:
+    """A fresh browser context with its console errors and every request URL recorded."""
+
+    def __init__(self, browser, server, **options):
+        self.server = server
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+        self.page = self.context.new_page()
+        self.errors, self.requests = [], []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, path):
+        self.page.goto(self.server.origin + path)
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+    def foreign_requests(self):
+        local = (self.server.origin, "data:", "blob:")
+        return [url for url in self.requests if not url.startswith(local)]
+
+
+@pytest.fixture
+def tab(browser, server):
+    opened = Tab(browser, server)
+    yield opened
+    opened.context.close()
+
+
+def draw_digit(page):
+    """A stroke with the mouse: a slanted '1' across the middle of the canvas."""
+    canvas = page.locator(".inn-digits__canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y = box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 25):
+        page.mouse.move(x - step * 1.5, y + step * box["height"] * 0.028)
+    page.mouse.up()
+
+
+def live_result(page):
+    page.wait_for_selector(".inn-digits__bars[data-inference-ms]", timeout=30_000)
+    return json.loads(page.locator(".inn-digits__bars").get_attribute("data-result"))
+
+
+def nav_pages(site: Path) -> list[str]:
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    return sorted({"/" + doc["location"].split("#")[0] for doc in index["docs"]})
+
+
+def test_every_page_loads_without_console_errors(tab, built_site):
+    pages = nav_pages(built_site)
+    assert len(pages) >= 14
+    for path in pages:
+        page = tab.open(path)
+        assert page.locator("h1").first.is_visible(), path
+        assert tab.errors == [], f"{path}: {tab.errors}"
+    assert tab.foreign_requests() == []
+
+
+@pytest.mark.parametrize("phrase, expected", [
+    ("line length counter", "nlp/rnn-interpretability/"),
+    ("selective search", "cnn/object-detection/"),
+])
+def test_search_finds_a_note_by_a_phrase_from_its_body(tab, phrase, expected):
+    page = tab.open("/")
+    page.locator("input.md-search__input").click()
+    page.keyboard.type(phrase, delay=10)           # Material searches on key events, not on fill()
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+    links = page.locator(".md-search-result__item a").evaluate_all("els => els.map(e => e.href)")
+    assert any(expected in link for link in links), links
+
+
+def test_demo_assets_wait_for_the_reader(tab, server):
+    before = len(server.log)
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    fetched = server.paths()[before:]
+    assert not [p for p in fetched if p.endswith((".wasm", ".onnx", "ort.wasm.min.mjs"))], fetched
+    golden = page.locator(".inn-digits__bars").get_attribute("data-result")
+    assert json.loads(golden)["probs"], "the golden example is shown before the model loads"
+    draw_digit(page)
+    live_result(page)
+    fetched = server.paths()[before:]
+    assert any(p.endswith("digits.onnx") for p in fetched) and any(p.endswith(".wasm") for p in fetched)
+    assert tab.errors == [] and tab.foreign_requests() == []
+
+
+def test_drawing_gives_the_same_probabilities_as_the_cli(tab, tmp_path):
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    draw_digit(page)
+    result = live_result(page)
+    data_url = page.locator(".inn-digits__canvas").evaluate("c => c.toDataURL('image/png')")
+    png = tmp_path / "drawn.png"
+    png.write_bytes(base64.b64decode(data_url.split(",", 1)[1]))
+    proc = subprocess.run([sys.executable, "-m", "demos", "run", "digits", str(png), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    python = json.loads(proc.stdout)
+    assert python["counts"] == result["counts"]
+    assert python["top"] == result["top"]
+    for label, p in zip(python["probs"], result["probs"]):
+        assert abs(python["probs"][label] - p) < 1e-4, (label, python["probs"][label], p)
+
+
+def test_held_out_button_and_keyboard(tab):
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    page.get_by_role("button", name="Held-out digit").click()
+    status = page.locator(".inn-demo__status")
+    result = live_result(page)
+    assert f"true label" in status.inner_text() and result["top"] in "0123456789"
+    page.locator(".inn-digits__canvas").focus()
+    page.keyboard.press("c")
+    page.wait_for_function("!document.querySelector('.inn-digits__bars').dataset.result")
+
+
+@pytest.mark.parametrize("breakage, message", [("corrupt", "sha256"), ("missing", "404")])
+def test_broken_model_shows_an_error_in_the_box(tab, breakage, message):
+    def corrupt(route):
+        if breakage == "missing":
+            route.fulfill(status=404, body="not found")
+        else:
+            body = bytearray(route.fetch().body())
+            body[len(body) // 2] ^= 0xFF
+            route.fulfill(status=200, body=bytes(body), headers={"content-type": "application/octet-stream"})
+
+    tab.page.route("**/models/digits.onnx", corrupt)
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    draw_digit(page)
+    page.wait_for_selector(".inn-demo[data-demo-state=error]", timeout=30_000)
+    text = page.locator(".inn-demo__status").inner_text()
+    assert "could not run" in text and message in text, text
+    assert page.locator(".inn-digits__canvas").is_visible()          # the box is not blank
+    assert [e for e in tab.errors if "Failed to load resource" not in e] == []
+    page.locator("input.md-search__input").click()                   # the page keeps working
+    page.keyboard.type("lstm", delay=10)
+    page.wait_for_selector(".md-search-result__item", timeout=15_000)
+
+
+def test_sessions_survive_instant_navigation(tab, server):
+    before = len(server.log)
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    draw_digit(page)
+    live_result(page)
+    page.locator("a.md-nav__link[href*='object-detection']").first.click()
+    page.wait_for_url("**/object-detection/")
+    page.go_back()
+    page.wait_for_selector(".inn-demo[data-demo-state]")
+    draw_digit(page)
+    live_result(page)
+    downloads = [p for p in server.paths()[before:] if p.endswith(("digits.onnx", ".wasm"))]
+    assert page.evaluate("document.querySelectorAll('.inn-demo').length") == 1
+    assert len(downloads) == 2, downloads          # model and runtime fetched once, not per visit
+    assert tab.errors == [] and tab.foreign_requests() == []
+
+
+def test_mobile_touch_drawing(browser, server):
+    mobile = Tab(browser, server, has_touch=True, is_mobile=True)
+    try:
+        page = mobile.open(DEMO_PAGE)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+        canvas = page.locator(".inn-digits__canvas")
+        canvas.scroll_into_view_if_needed()
+        assert canvas.bounding_box()["width"] <= 390
+        box = canvas.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        touch = mobile.context.new_cdp_session(page)     # real touch events, as a finger makes them
+        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": cx, "y": cy - 60}]})
+        for step in range(1, 13):
+            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": cx - step, "y": cy - 60 + step * 10}]})
+        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+        assert live_result(page)["top"] in "0123456789"
+        assert mobile.errors == []
+    finally:
+        mobile.context.close()
