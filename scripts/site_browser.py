@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -45,12 +47,21 @@ class _Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
 
-class SiteServer:
-    """A static server for `site_dir` on a free loopback port; `.log` lists (method, path, host)."""
+def free_port() -> int:
+    """A loopback port nobody listens on. The site is built for it: Material's instant navigation
+    only handles links whose origin matches the sitemap's, which comes from SITE_URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
-    def __init__(self, site_dir: Path):
+
+class SiteServer:
+    """A static server for `site_dir` on loopback; `.log` lists (method, path, host)."""
+
+    def __init__(self, site_dir: Path, port: int = 0):
         handler = functools.partial(_Handler, directory=str(site_dir))
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        ThreadingHTTPServer.allow_reuse_address = True
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.log = []
         self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
@@ -81,6 +92,8 @@ def chromium(playwright):
         browser.close()
 
 
-def build_site(site_dir: Path) -> None:
-    subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site_dir)],
-                   cwd=ROOT, check=True)
+def build_site(site_dir: Path, port: int) -> subprocess.CompletedProcess:
+    """`mkdocs build --strict` into `site_dir`, for a server on 127.0.0.1:`port`."""
+    env = {**os.environ, "SITE_URL": f"http://127.0.0.1:{port}/", "NO_MKDOCS_2_WARNING": "1"}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(site_dir)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)

@@ -21,8 +21,8 @@ DEMO_PAGE = "/cnn/visualizing/"
 
 
 @pytest.fixture(scope="module")
-def server(built_site):
-    with SiteServer(built_site) as running:
+def server(built_site, site_port):
+    with SiteServer(built_site, site_port) as running:
         yield running
 
 
