@@ -58,7 +58,11 @@ def _unfilter(raw: bytes, height: int, stride: int, bpp: int) -> np.ndarray:
 
 def read_png(path: Path) -> np.ndarray:
     """Pixels of a PNG as float32 in [0, 1], shape (H, W, C) with C in {1, 2, 3, 4} (palette → RGB(A))."""
-    data = Path(path).read_bytes()
+    return decode_png(Path(path).read_bytes(), str(path))
+
+
+def decode_png(data: bytes, path: str = "PNG data") -> np.ndarray:
+    """`read_png` for bytes in memory."""
     if not data.startswith(PNG_SIGNATURE):
         raise DemoError(f"{path} is not a PNG file")
     chunks = list(_chunks(data))
@@ -132,3 +136,16 @@ def to_gray(pixels: np.ndarray) -> np.ndarray:
         alpha = pixels[..., -1].astype(np.float64)
         gray = gray * alpha + (1.0 - alpha)
     return gray
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """An (H, W, 3) or (H, W) uint8 array as PNG bytes (8-bit RGB or grey, no filtering)."""
+    pixels = np.ascontiguousarray(pixels, np.uint8)
+    height, width = pixels.shape[:2]
+    color = 2 if pixels.ndim == 3 else 0
+    rows = pixels.reshape(height, -1)
+    raw = b"".join(b"\x00" + row.tobytes() for row in rows)
+    chunk = lambda kind, body: (struct.pack(">I", len(body)) + kind + body
+                                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
+    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")

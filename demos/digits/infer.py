@@ -27,6 +27,7 @@ PREPROCESSING = {"ink_threshold": 0.5, "grid": 32, "block": 4, "max_count": 16,
                                 "sample 32x32 at cell centres; count 4x4 blocks (0..16); input = counts / 16"}
 
 
+# --8<-- [start:counts]
 def counts_from_image(pixels: np.ndarray) -> np.ndarray:
     """Any image array (H, W[, C]) in [0, 1] → the 8×8 counts the data set would hold."""
     gray = to_gray(pixels)
@@ -48,6 +49,7 @@ def counts_from_image(pixels: np.ndarray) -> np.ndarray:
     bitmap = np.where(inside, on[ys.clip(0, on.shape[0] - 1), xs.clip(0, on.shape[1] - 1)], False)
     block = PREPROCESSING["block"]
     return bitmap.reshape(grid // block, block, grid // block, block).sum(axis=(1, 3))  # (8, 8)
+# --8<-- [end:counts]
 
 
 def to_input(counts: np.ndarray) -> np.ndarray:
