@@ -4,6 +4,8 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 HOST   := 127.0.0.1:8000
+# The browser for the tests; on a runner that ships Chrome, point CHROMIUM at it.
+export CHROMIUM ?= /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: serve build test test-fast models compare bench check install clean
@@ -20,7 +22,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Debian's Chromium drives the browser tests (Playwright cannot download one here).
-/usr/bin/chromium:
+$(CHROMIUM):
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
 install: $(VENV)/.installed node_modules/.installed
@@ -41,10 +43,10 @@ models: install
 	$(PY) -m demos export all
 
 ## ---- tests ----------------------------------------------------------------
-test: install /usr/bin/chromium
+test: install $(CHROMIUM)
 	$(PY) -m pytest -q
 
-bench: install /usr/bin/chromium
+bench: install $(CHROMIUM)
 	$(PY) scripts/bench_site.py
 
 clean:

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
-    path = shutil.which("chromium") or "/usr/bin/chromium"
+    path = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(path).exists():
         raise RuntimeError("Debian's chromium is not installed: run `make test` (it installs it)")
     return path
