@@ -19,8 +19,10 @@ from demos.common import sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.paths import ROOT
 
-# Training order for `all`: demos whose folder has a train.py.
-TRAINABLE = sorted(p.parent.name for p in ROOT.glob("demos/*/train.py"))
+# Training order for `all`: demos whose folder has a train.py. `visualize` goes last: its export
+# measures saliency maps against the yolo and rcnn detectors, so they must be exported first.
+LAST = ("visualize",)
+TRAINABLE = sorted((p.parent.name for p in ROOT.glob("demos/*/train.py")), key=lambda name: (name in LAST, name))
 
 
 class _Parser(argparse.ArgumentParser):

@@ -110,7 +110,7 @@ def test_search_finds_a_note_by_a_phrase_from_its_body(tab, phrase, expected):
 def test_demo_assets_wait_for_the_reader(tab, server):
     before = len(server.log)
     page = tab.open(DEMO_PAGE)
-    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
     fetched = server.paths()[before:]
     assert not [p for p in fetched if p.endswith((".wasm", ".onnx", "ort.wasm.min.mjs"))], fetched
     golden = page.locator(".inn-digits__bars").get_attribute("data-result")
@@ -124,7 +124,7 @@ def test_demo_assets_wait_for_the_reader(tab, server):
 
 def test_drawing_gives_the_same_probabilities_as_the_cli(tab, tmp_path):
     page = tab.open(DEMO_PAGE)
-    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
     draw_digit(page)
     result = live_result(page)
     data_url = page.locator(".inn-digits__canvas").evaluate("c => c.toDataURL('image/png')")
@@ -141,9 +141,9 @@ def test_drawing_gives_the_same_probabilities_as_the_cli(tab, tmp_path):
 
 def test_held_out_button_and_keyboard(tab):
     page = tab.open(DEMO_PAGE)
-    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
     page.get_by_role("button", name="Held-out digit").click()
-    status = page.locator(".inn-demo__status")
+    status = page.locator("[data-demo=digits] .inn-demo__status")
     result = live_result(page)
     assert f"true label" in status.inner_text() and result["top"] in "0123456789"
     page.locator(".inn-digits__canvas").focus()
@@ -163,10 +163,10 @@ def test_broken_model_shows_an_error_in_the_box(tab, breakage, message):
 
     tab.page.route("**/models/digits.onnx", corrupt)
     page = tab.open(DEMO_PAGE)
-    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
     draw_digit(page)
-    page.wait_for_selector(".inn-demo[data-demo-state=error]", timeout=30_000)
-    text = page.locator(".inn-demo__status").inner_text()
+    page.wait_for_selector("[data-demo=digits][data-demo-state=error]", timeout=30_000)
+    text = page.locator("[data-demo=digits] .inn-demo__status").inner_text()
     assert "could not run" in text and message in text, text
     assert page.locator(".inn-digits__canvas").is_visible()          # the box is not blank
     assert [e for e in tab.errors if "Failed to load resource" not in e] == []
@@ -178,17 +178,17 @@ def test_broken_model_shows_an_error_in_the_box(tab, breakage, message):
 def test_sessions_survive_instant_navigation(tab, server):
     before = len(server.log)
     page = tab.open(DEMO_PAGE)
-    page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
     draw_digit(page)
     live_result(page)
     page.locator("a.md-nav__link[href*='object-detection']").first.click()
     page.wait_for_url("**/object-detection/")
     page.go_back()
-    page.wait_for_selector(".inn-demo[data-demo-state]")
+    page.wait_for_selector("[data-demo=digits][data-demo-state]")
     draw_digit(page)
     live_result(page)
     downloads = [p for p in server.paths()[before:] if p.endswith(("digits.onnx", ".wasm"))]
-    assert page.evaluate("document.querySelectorAll('.inn-demo').length") == 1
+    assert page.evaluate("document.querySelectorAll('.inn-demo[data-demo=digits]').length") == 1
     assert len(downloads) == 2, downloads          # model and runtime fetched once, not per visit
     assert tab.errors == [] and tab.foreign_requests() == []
 
@@ -198,7 +198,7 @@ def test_mobile_touch_drawing(browser, server):
     try:
         page = mobile.open(DEMO_PAGE)
         page.set_viewport_size({"width": 390, "height": 844})
-        page.wait_for_selector(".inn-demo[data-demo-state=golden]")
+        page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
         canvas = page.locator(".inn-digits__canvas")
         canvas.scroll_into_view_if_needed()
         assert canvas.bounding_box()["width"] <= 390

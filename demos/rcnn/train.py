@@ -1,0 +1,126 @@
+"""Train the R-CNN-style region classifier; measure mAP@0.5 of the whole pipeline on held-out scenes.
+
+    python -m demos train rcnn
+
+Training regions, as in R-CNN's fine-tuning: the proposals of the training scenes, jittered copies of
+the ground-truth boxes and random boxes; a region is a shape of class c when its IoU with a
+ground-truth box of class c is at least 0.5, background otherwise.
+"""
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm, trange
+
+from demos.common import detection as det
+from demos.common.paths import BUILD_DIR
+from demos.rcnn import proposals as prop
+from demos.rcnn.infer import DEFAULTS, detect
+from demos.rcnn.model import RegionCNN, RegionConfig
+
+SEED = 0
+TRAIN_SCENES = 2500      # seeds 0 .. 2499
+HELD_OUT_SCENES = 300    # seeds 1 000 000 ..
+JITTERS = 3              # jittered copies of each ground-truth box
+RANDOM_BOXES = 4         # random boxes per scene (mostly background)
+EPOCHS = 8
+BATCH = 128
+LR = 2e-3
+POSITIVE_IOU = 0.5
+MAP_CONFIDENCE = 0.01    # mAP ranks every detection above this score
+
+
+def training_regions(rng) -> tuple[np.ndarray, np.ndarray]:
+    """Warped regions (N, 3, 24, 24) and their labels (N,), background = number of classes."""
+    regions, targets = [], []
+    background = len(det.CLASSES)
+    for seed in tqdm(range(TRAIN_SCENES), desc="regions", unit="scene"):
+        image, boxes, labels = det.make_scene(seed)
+        candidates = [prop.proposals(image)]
+        for x0, y0, x1, y1 in boxes:
+            w, h = x1 - x0, y1 - y0
+            shift = rng.uniform(-0.2, 0.2, (JITTERS, 4)) * [w, h, w, h]
+            candidates.append(np.rint([x0, y0, x1, y1] + shift))
+        corner = rng.uniform(0, det.SIZE - 8, (RANDOM_BOXES, 2))
+        side = rng.uniform(8, 32, (RANDOM_BOXES, 2))
+        candidates.append(np.rint(np.concatenate([corner, np.minimum(corner + side, det.SIZE)], 1)))
+        found = np.concatenate(candidates).reshape(-1, 4)
+        found = found[(found[:, 2] - found[:, 0] >= 2) & (found[:, 3] - found[:, 1] >= 2)]
+        overlaps = det.iou(found, boxes) if len(boxes) else np.zeros((len(found), 0))
+        best = overlaps.argmax(1) if len(boxes) else np.zeros(len(found), int)
+        hit = overlaps.max(1, initial=0) >= POSITIVE_IOU
+        targets.append(np.where(hit, labels[best] if len(boxes) else background, background))
+        regions.append(prop.warp(image, found))
+    return np.concatenate(regions), np.concatenate(targets)
+
+
+def evaluate(model: RegionCNN, seeds) -> dict:
+    """mAP@0.5 of proposals → classifier → NMS, mean proposals per image, proposal recall at IoU 0.5."""
+    model.eval()
+    found, truths, counts, covered = [], [], [], []
+    for seed in seeds:
+        image, boxes, labels = det.make_scene(seed)
+        candidates = prop.proposals(image)
+        with torch.no_grad():
+            probs = model(torch.from_numpy(prop.warp(image, candidates))).numpy()
+        result = detect(candidates, probs, MAP_CONFIDENCE, DEFAULTS["nms_iou"])
+        found.append((result["boxes"], result["scores"], result["labels"]))
+        truths.append((boxes, labels))
+        counts.append(len(candidates))
+        if len(boxes):
+            covered += list(det.iou(boxes, candidates).max(1, initial=0) >= POSITIVE_IOU)
+    return {"map50": det.mean_average_precision(found, truths)["map"],
+            "proposals_per_image": float(np.mean(counts)), "proposal_recall50": float(np.mean(covered))}
+
+
+def main(argv=None) -> dict:
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    rng = np.random.default_rng(SEED)
+    regions, targets = training_regions(rng)
+    x, y = torch.from_numpy(regions), torch.from_numpy(targets)
+    print(f"{len(y)} training regions, {(targets < len(det.CLASSES)).mean():.1%} shapes")
+    config = RegionConfig()
+    model = RegionCNN(config)
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    steps = EPOCHS * (len(y) // BATCH)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, LR, total_steps=steps, pct_start=0.1)
+    start = time.perf_counter()
+    for _ in (bar := trange(EPOCHS, desc="rcnn", unit="epoch")):
+        model.train()
+        order = torch.randperm(len(y))
+        for i in range(0, len(order) - BATCH + 1, BATCH):
+            idx = order[i:i + BATCH]
+            batch = x[idx]
+            if rng.random() < 0.5:
+                batch = batch.flip(-1)            # every class is left-right symmetric
+            loss = F.nll_loss(model(batch).clamp(min=1e-8).log(), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+        bar.set_postfix(loss=f"{loss.item():.3f}")
+    held_out = evaluate(model, det.held_out_seeds(HELD_OUT_SCENES))
+    metrics = {
+        "held_out_map50": round(held_out["map50"], 4),
+        "proposals_per_image": round(held_out["proposals_per_image"], 2),
+        "proposal_recall50": round(held_out["proposal_recall50"], 4),
+        "held_out_scenes": HELD_OUT_SCENES, "train_scenes": TRAIN_SCENES, "train_regions": int(len(y)),
+        "epochs": EPOCHS, "map_confidence": MAP_CONFIDENCE, "map_nms_iou": DEFAULTS["nms_iou"],
+        "train_seconds": round(time.perf_counter() - start, 1),
+        "parameters": sum(p.numel() for p in model.parameters()),
+    }
+    print(json.dumps(metrics, indent=1))
+    out = BUILD_DIR / "rcnn"
+    out.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "state.pt")
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""yolo: a YOLO-style single-pass detector (S×S grid, B boxes per cell) on generated shape scenes."""

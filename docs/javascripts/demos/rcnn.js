@@ -1,0 +1,120 @@
+// rcnn — the two-stage pipeline: colour-region proposals (computed here, in JavaScript, exactly as
+// demos/rcnn/proposals.py does), each warped to 24×24 and classified by a small CNN — one evaluation
+// per region — then per-class NMS. Same steps as demos/rcnn/infer.py.
+
+import {
+  CLASS_COLOURS, currentScene, decodePng, drawBox, nms, onScene, proposals, sceneEditor, setScene, slider, warp,
+} from "../detection.js";
+
+/** Each proposal's best shape class and its probability (background is the last column). */
+export function scoreProposals(probs) {
+  const labels = probs.map((p) => {
+    let best = 0;
+    for (let c = 1; c < p.length - 1; c++) if (p[c] > p[best]) best = c;
+    return best;
+  });
+  return { labels, scores: probs.map((p, i) => p[labels[i]]) };
+}
+
+export function mount(box, ctx) {
+  const { sidecar } = ctx;
+  const spec = sidecar.preprocessing.scene;
+  const doc = sidecar.preprocessing.proposals;
+  const size = spec.size;
+  const labels = sidecar.labels;
+
+  const editor = sceneEditor(ctx, spec);
+  const panel = document.createElement("div");
+  panel.className = "inn-det__panel";
+  const confidence = slider("confidence ≥", 0, 1, 0.01, sidecar.preprocessing.confidence, (v) => v.toFixed(2));
+  const overlap = slider("NMS IoU", 0, 1, 0.05, sidecar.preprocessing.nms_iou, (v) => v.toFixed(2));
+  const showProposals = document.createElement("label");
+  showProposals.className = "inn-det__check";
+  const proposalBox = Object.assign(document.createElement("input"), { type: "checkbox", checked: true });
+  showProposals.append(proposalBox, " show every proposal (dashed)");
+  const summary = document.createElement("p");
+  summary.className = "inn-det__summary";
+  const list = document.createElement("ol");
+  list.className = "inn-det__list";
+  panel.append(confidence.wrap, overlap.wrap, showProposals, summary, list);
+  ctx.body.append(editor.element, panel);
+
+  const pen = editor.overlay.getContext("2d");
+  const scale = editor.overlay.width / size;
+  let state = null; // {boxes, probs, timing}
+
+  // ---- draw(): threshold + NMS on the current proposals' probabilities ---------------------------
+  function draw() {
+    pen.clearRect(0, 0, editor.overlay.width, editor.overlay.height);
+    if (!state) return;
+    const { boxes, probs, timing } = state;
+    const { labels: best, scores } = scoreProposals(probs);
+    const candidates = scores.map((_, i) => i).filter((i) => scores[i] >= confidence.value());
+    const kept = nms(candidates.map((i) => boxes[i]), candidates.map((i) => scores[i]),
+      candidates.map((i) => best[i]), overlap.value()).map((k) => candidates[k]);
+    if (proposalBox.checked) boxes.forEach((bx) => drawBox(pen, bx, scale, "#ffffff", "", { dashed: true, width: 1 }));
+    kept.forEach((i) => drawBox(pen, boxes[i], scale, CLASS_COLOURS[best[i]], `${labels[best[i]]} ${scores[i].toFixed(2)}`));
+    list.replaceChildren(...kept.map((i) => {
+      const item = document.createElement("li");
+      item.textContent = `${labels[best[i]]} ${scores[i].toFixed(3)} — proposal #${i} [${boxes[i].join(", ")}]`;
+      item.style.borderLeftColor = CLASS_COLOURS[best[i]];
+      return item;
+    }));
+    const times = timing ? ` Proposals ${timing.proposals.toFixed(1)} ms + warping ${timing.warp.toFixed(1)} ms + ` +
+      `CNN ${timing.cnn.toFixed(1)} ms = ${timing.total.toFixed(1)} ms in your browser.` : "";
+    summary.textContent = `${boxes.length} proposals → ${boxes.length} CNN evaluations → ${kept.length} object(s).${times}`;
+    list.dataset.result = JSON.stringify({
+      confidence: confidence.value(), nms_iou: overlap.value(), proposals: boxes, forward_passes: boxes.length,
+      detections: kept.map((i) => ({ class: labels[best[i]], score: scores[i], box: boxes[i], proposal: i })),
+    });
+  }
+
+  // ---- run(): scene → proposals → warp → CNN on every region → draw --------------------------------
+  let busy = null, again = false, runs = 0;
+  async function run() {
+    if (busy) { again = true; return; }
+    busy = (async () => {
+      const ort = await ctx.ort();
+      const session = await ctx.session(0);
+      const scene = currentScene();
+      const t0 = performance.now();
+      const boxes = proposals(scene.rgba, size, size, doc);
+      const t1 = performance.now();
+      const regions = warp(scene.rgba, size, size, boxes, doc.warp, doc.context);
+      const t2 = performance.now();
+      let probs = [];
+      if (boxes.length) {
+        const input = new ort.Tensor("float32", regions, [boxes.length, 3, doc.warp, doc.warp]);
+        const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
+        const flat = output[sidecar.models[0].outputs[0].name].data;
+        const width = labels.length + 1;
+        probs = boxes.map((_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
+      }
+      const t3 = performance.now();
+      state = { boxes, probs, timing: { proposals: t1 - t0, warp: t2 - t1, cnn: t3 - t2, total: t3 - t0 } };
+      draw();
+      list.dataset.inferenceMs = (t3 - t0).toFixed(3);
+      list.dataset.runs = String(++runs);
+      ctx.status(`${scene.source}: ${boxes.length} regions classified.`);
+    })();
+    try { await busy; } catch (err) { ctx.error(err); } finally { busy = null; }
+    if (again) { again = false; run(); }
+  }
+
+  confidence.input.addEventListener("input", draw);
+  overlap.input.addEventListener("input", draw);
+  proposalBox.addEventListener("change", draw);
+  onScene(box, (scene) => { if (scene.source !== "golden") run(); });
+
+  // ---- until the model is ready: the golden scene's proposals and probabilities from export --------
+  const golden = sidecar.golden[0];
+  state = { boxes: golden.output.proposals, probs: golden.output.probs, timing: null };
+  draw();
+  ctx.status("Example: a held-out scene, its proposals and their class probabilities as computed at export. Place a shape or ask for a new scene to run the pipeline in your browser.");
+  if (!currentScene()) {
+    decodePng(golden.input.png, size)
+      .then((rgba) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
+      .catch(ctx.error);
+  }
+  ctx.whenNeeded(run);
+}

@@ -1,0 +1,136 @@
+// yolo — one forward pass over a scene gives an S×S grid of boxes and class probabilities; the
+// confidence threshold and non-maximum suppression run here, on that grid, exactly as in
+// demos/yolo/infer.py (both use the decoding and NMS of ../detection.js / demos/common/detection.py).
+
+import {
+  CLASS_COLOURS, currentScene, decodePng, decodeYolo, drawBox, nms, onScene, pick, sceneEditor, setScene, slider,
+  toChw,
+} from "../detection.js";
+
+export function mount(box, ctx) {
+  const { sidecar } = ctx;
+  const spec = sidecar.preprocessing.scene;
+  const { grid: s, boxes: b, classes, image: size } = sidecar.config;
+  const labels = sidecar.labels;
+
+  const editor = sceneEditor(ctx, spec);
+  const panel = document.createElement("div");
+  panel.className = "inn-det__panel";
+  const confidence = slider("confidence ≥", 0, 1, 0.01, sidecar.preprocessing.confidence, (v) => v.toFixed(2));
+  const overlap = slider("NMS IoU", 0, 1, 0.05, sidecar.preprocessing.nms_iou, (v) => v.toFixed(2));
+  const showGrid = document.createElement("label");
+  showGrid.className = "inn-det__check";
+  const gridBox = Object.assign(document.createElement("input"), { type: "checkbox", checked: true });
+  showGrid.append(gridBox, ` show the ${s}×${s} grid`);
+  const summary = document.createElement("p");
+  summary.className = "inn-det__summary";
+  const list = document.createElement("ol");
+  list.className = "inn-det__list";
+  const cellInfo = document.createElement("p");
+  cellInfo.className = "inn-det__cell";
+  cellInfo.textContent = "Point at a cell to see its predictions.";
+  panel.append(confidence.wrap, overlap.wrap, showGrid, summary, list, cellInfo);
+  ctx.body.append(editor.element, panel);
+
+  const pen = editor.overlay.getContext("2d");
+  const scale = editor.overlay.width / size;
+  let grid = null; // Float32Array S·S·(5B+C) of the scene shown
+  let hover = null;
+
+  // ---- draw(): decode + NMS on the current grid with the sliders' values -------------------------
+  function draw() {
+    pen.clearRect(0, 0, editor.overlay.width, editor.overlay.height);
+    if (!grid) return;
+    const found = decodeYolo(grid, s, b, classes, confidence.value(), size);
+    const kept = pick(found, nms(found.boxes, found.scores, found.labels, overlap.value()));
+    const cell = editor.overlay.width / s;
+    if (gridBox.checked) {
+      pen.strokeStyle = "rgba(255,255,255,0.35)";
+      pen.lineWidth = 1;
+      for (let i = 1; i < s; i++) {
+        pen.beginPath(); pen.moveTo(i * cell, 0); pen.lineTo(i * cell, s * cell); pen.stroke();
+        pen.beginPath(); pen.moveTo(0, i * cell); pen.lineTo(s * cell, i * cell); pen.stroke();
+      }
+    }
+    kept.cells.forEach(([row, col], k) => { // the responsible cells, tinted by class
+      pen.fillStyle = `${CLASS_COLOURS[kept.labels[k]]}44`;
+      pen.fillRect(col * cell, row * cell, cell, cell);
+    });
+    if (hover) {
+      pen.strokeStyle = "#fff";
+      pen.lineWidth = 2;
+      pen.strokeRect(hover[1] * cell, hover[0] * cell, cell, cell);
+    }
+    kept.boxes.forEach((bx, k) =>
+      drawBox(pen, bx, scale, CLASS_COLOURS[kept.labels[k]], `${labels[kept.labels[k]]} ${kept.scores[k].toFixed(2)}`));
+    list.replaceChildren(...kept.boxes.map((bx, k) => {
+      const item = document.createElement("li");
+      const [row, col, j] = kept.cells[k];
+      const conf = grid[(row * s + col) * (5 * b + classes) + 5 * j + 4];
+      item.textContent = `${labels[kept.labels[k]]} ${kept.scores[k].toFixed(3)} — cell (${row}, ${col}), box ${j}: ` +
+        `C = ${conf.toFixed(3)} × Pr(${labels[kept.labels[k]]} | object) = ${(kept.scores[k] / conf).toFixed(3)}`;
+      item.style.borderLeftColor = CLASS_COLOURS[kept.labels[k]];
+      return item;
+    }));
+    summary.textContent = `${kept.boxes.length} object(s) kept of ${found.boxes.length} boxes above the threshold ` +
+      `(${s * s * b} predicted by 1 forward pass).`;
+    list.dataset.result = JSON.stringify({
+      confidence: confidence.value(), nms_iou: overlap.value(),
+      detections: kept.boxes.map((bx, k) => ({ class: labels[kept.labels[k]], score: kept.scores[k], box: bx, cell: kept.cells[k] })),
+    });
+    if (hover) describeCell(...hover);
+  }
+
+  function describeCell(row, col) {
+    const base = (row * s + col) * (5 * b + classes);
+    const boxes = Array.from({ length: b }, (_, j) => `box ${j}: C = ${grid[base + 5 * j + 4].toFixed(3)}`);
+    const probs = labels.map((l, c) => `${l} ${grid[base + 5 * b + c].toFixed(2)}`);
+    cellInfo.textContent = `Cell (${row}, ${col}) — ${boxes.join(", ")}; Pr(class | object): ${probs.join(", ")}`;
+  }
+
+  // ---- run(): scene → model → draw ---------------------------------------------------------------
+  let busy = null, again = false, runs = 0;
+  async function run() {
+    if (busy) { again = true; return; }
+    busy = (async () => {
+      const ort = await ctx.ort();
+      const session = await ctx.session(0);
+      const scene = currentScene();
+      const input = new ort.Tensor("float32", toChw(scene.rgba, size, size), [1, 3, size, size]);
+      const started = performance.now();
+      const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
+      const ms = performance.now() - started;
+      grid = output[sidecar.models[0].outputs[0].name].data;
+      draw();
+      list.dataset.inferenceMs = ms.toFixed(3);
+      list.dataset.runs = String(++runs);
+      ctx.status(`${scene.source}: 1 forward pass in ${ms.toFixed(1)} ms in your browser.`);
+    })();
+    try { await busy; } catch (err) { ctx.error(err); } finally { busy = null; }
+    if (again) { again = false; run(); }
+  }
+
+  confidence.input.addEventListener("input", draw);
+  overlap.input.addEventListener("input", draw);
+  gridBox.addEventListener("change", draw);
+  editor.stage.addEventListener("pointermove", (event) => {
+    if (!grid) return;
+    const r = editor.stage.getBoundingClientRect();
+    const cell = [Math.floor(((event.clientY - r.top) / r.height) * s), Math.floor(((event.clientX - r.left) / r.width) * s)];
+    if (cell[0] < 0 || cell[1] < 0 || cell[0] >= s || cell[1] >= s) return;
+    if (!hover || hover[0] !== cell[0] || hover[1] !== cell[1]) { hover = cell; draw(); }
+  });
+  onScene(box, (scene) => { if (scene.source !== "golden") run(); });
+
+  // ---- until the model is ready: the golden scene and the grid computed at export ----------------
+  const golden = sidecar.golden[0];
+  grid = Float32Array.from(golden.output.grid.flat(2));
+  draw();
+  ctx.status("Example: a held-out scene and its grid as computed at export. Place a shape or ask for a new scene to run the model in your browser.");
+  if (!currentScene()) {
+    decodePng(golden.input.png, size)
+      .then((rgba) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
+      .catch(ctx.error);
+  }
+  ctx.whenNeeded(run);
+}

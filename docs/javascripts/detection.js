@@ -1,0 +1,432 @@
+// Object detection shared by the yolo and rcnn demos — the JavaScript twin of
+// demos/common/detection.py and demos/rcnn/proposals.py, step for step, so that the page and
+// `python -m demos run` give the same boxes (tests/test_detection.py runs both on the golden outputs).
+//
+// Boxes are [x0, y0, x1, y1] in pixels of the 64×64 scene, x1/y1 exclusive.
+
+/** IoU of two boxes. */
+export function iou(a, b) {
+  const w = Math.max(Math.min(a[2], b[2]) - Math.max(a[0], b[0]), 0);
+  const h = Math.max(Math.min(a[3], b[3]) - Math.max(a[1], b[1]), 0);
+  const inter = w * h;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+  return union > 0 ? inter / union : 0;
+}
+
+export function checkThreshold(name, value) {
+  if (!(value >= 0 && value <= 1)) throw new Error(`${name} must lie in [0, 1], got ${value}`);
+  return value;
+}
+
+/** Greedy per-class NMS: indices of kept boxes, best first (ties: lower index first). */
+export function nms(boxes, scores, labels, iouThreshold) {
+  checkThreshold("the NMS IoU threshold", iouThreshold);
+  const order = scores.map((_, i) => i).sort((i, j) => scores[j] - scores[i]); // stable sort
+  const kept = [];
+  for (const i of order) {
+    if (kept.every((k) => labels[k] !== labels[i] || iou(boxes[i], boxes[k]) <= iouThreshold)) kept.push(i);
+  }
+  return kept;
+}
+
+/** One image's YOLO grid (flat S·S·(5B+C), row-major) → candidate boxes scoring ≥ confidence, cell order. */
+export function decodeYolo(grid, s, b, classes, confidence, size) {
+  checkThreshold("the confidence threshold", confidence);
+  const depth = 5 * b + classes;
+  const out = { boxes: [], scores: [], labels: [], cells: [] };
+  for (let row = 0; row < s; row++) {
+    for (let col = 0; col < s; col++) {
+      const base = (row * s + col) * depth;
+      let label = 0;
+      for (let c = 1; c < classes; c++) if (grid[base + 5 * b + c] > grid[base + 5 * b + label]) label = c;
+      const prob = grid[base + 5 * b + label];
+      for (let j = 0; j < b; j++) {
+        const p = base + 5 * j;
+        const score = grid[p + 4] * prob;
+        if (!(score >= confidence)) continue;
+        const cx = ((col + grid[p]) / s) * size, cy = ((row + grid[p + 1]) / s) * size;
+        const w = grid[p + 2] * size, h = grid[p + 3] * size;
+        out.boxes.push([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2]);
+        out.scores.push(score);
+        out.labels.push(label);
+        out.cells.push([row, col, j]);
+      }
+    }
+  }
+  return out;
+}
+
+/** Keep the entries of a decoded set at the given indices. */
+export function pick(found, indices) {
+  const out = {};
+  for (const key of Object.keys(found)) out[key] = indices.map((i) => found[key][i]);
+  return out;
+}
+
+// ---- scenes ------------------------------------------------------------------------------------
+
+/** Is the centre of pixel (x, y) inside a shape? Same rules as demos.common.detection.shape_mask. */
+export function insideShape(kind, cx, cy, r, x, y) {
+  const px = x + 0.5 - cx, py = y + 0.5 - cy;
+  if (kind === "circle") return px * px + py * py <= r * r;
+  if (kind === "square") return Math.abs(px) <= 0.85 * r && Math.abs(py) <= 0.85 * r;
+  if (kind === "triangle") return py >= -r && py <= r && Math.abs(px) <= (py + r) / 2;
+  if (kind === "cross") {
+    const arm = r / 3;
+    return (Math.abs(px) <= r && Math.abs(py) <= arm) || (Math.abs(py) <= r && Math.abs(px) <= arm);
+  }
+  throw new Error(`unknown shape ${kind}`);
+}
+
+/** Tight box of a shape's pixels, or null if it covers none. */
+export function shapeBox(kind, cx, cy, r, size) {
+  let x0 = size, y0 = size, x1 = -1, y1 = -1;
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      if (insideShape(kind, cx, cy, r, x, y)) {
+        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x); y1 = Math.max(y1, y);
+      }
+    }
+  }
+  return x1 < 0 ? null : [x0, y0, x1 + 1, y1 + 1];
+}
+
+const randInt = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo)); // [lo, hi)
+const uniform = (lo, hi) => lo + Math.random() * (hi - lo);
+
+/** A random background: colour, gentle gradient and clutter (thin lines, dots), as in make_scene. */
+export function makeBackground(spec) {
+  const size = spec.size;
+  const base = [0, 1, 2].map(() => randInt(20, 236));
+  const ramp = [0, 1].map(() => [0, 1, 2].map(() => uniform(-25, 25)));
+  const rgb = new Float64Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      for (let k = 0; k < 3; k++) {
+        rgb[(y * size + x) * 3 + k] = base[k] + (x / size - 0.5) * ramp[0][k] + (y / size - 0.5) * ramp[1][k];
+      }
+    }
+  }
+  const clutter = randInt(2, 6);
+  for (let n = 0; n < clutter; n++) {
+    const colour = [0, 1, 2].map(() => randInt(0, 256));
+    const line = Math.random() < 0.5;
+    const [x0, y0, x1, y1] = [0, 1, 2, 3].map(() => uniform(0, size));
+    const radius = uniform(1, 2.2);
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const px = x + 0.5, py = y + 0.5;
+        let dist;
+        if (line) {
+          const len2 = (x1 - x0) ** 2 + (y1 - y0) ** 2 + 1e-18;
+          const t = Math.min(Math.max(((px - x0) * (x1 - x0) + (py - y0) * (y1 - y0)) / len2, 0), 1);
+          dist = Math.hypot(px - (x0 + t * (x1 - x0)), py - (y0 + t * (y1 - y0)));
+        } else {
+          dist = Math.hypot(px - x0, py - y0);
+        }
+        if (dist <= (line ? 0.6 : radius)) rgb.set(colour, (y * size + x) * 3);
+      }
+    }
+  }
+  return { base, rgb };
+}
+
+/** A colour that differs from the background by at least `contrast` in some channel. */
+export function farColour(base, contrast) {
+  for (;;) {
+    const colour = [0, 1, 2].map(() => randInt(0, 256));
+    if (colour.some((v, k) => Math.abs(v - base[k]) >= contrast)) return colour;
+  }
+}
+
+/** Paint shapes [{kind, cx, cy, r, colour}] over a background and add noise → RGBA pixels + boxes. */
+export function renderScene(background, shapes, spec) {
+  const size = spec.size;
+  const rgb = Float64Array.from(background.rgb);
+  for (const s of shapes) {
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        if (insideShape(s.kind, s.cx, s.cy, s.r, x, y)) rgb.set(s.colour, (y * size + x) * 3);
+      }
+    }
+  }
+  const rgba = new Uint8ClampedArray(size * size * 4);
+  for (let i = 0; i < size * size; i++) {
+    for (let k = 0; k < 3; k++) {
+      const v = rgb[3 * i + k] + randInt(-spec.noise, spec.noise + 1);
+      rgba[4 * i + k] = Math.floor(Math.min(Math.max(v, 0), 255)); // clip, then truncate like numpy's astype
+    }
+    rgba[4 * i + 3] = 255;
+  }
+  return rgba;
+}
+
+/** Random shapes like make_scene: 1..max_objects, radius range, boxes overlapping at most max_overlap. */
+export function randomShapes(background, spec) {
+  const count = randInt(1, spec.max_objects + 1);
+  const shapes = [];
+  for (let attempt = 0; attempt < 200 && shapes.length < count; attempt++) {
+    const kind = spec.classes[randInt(0, spec.classes.length)];
+    const r = uniform(spec.radius[0], spec.radius[1]);
+    const cx = uniform(r + 1, spec.size - r - 1), cy = uniform(r + 1, spec.size - r - 1);
+    const box = shapeBox(kind, cx, cy, r, spec.size);
+    if (shapes.some((s) => iou(s.box, box) > spec.max_overlap)) continue;
+    shapes.push({ kind, cx, cy, r, box, colour: farColour(background.base, spec.min_contrast) });
+  }
+  return shapes;
+}
+
+// ---- R-CNN proposals and warping -----------------------------------------------------------------
+
+/** Boxes of connected regions of similar colour at each threshold (proposals.py), unique and sorted. */
+export function proposals(rgba, width, height, doc) {
+  const n = width * height;
+  const close = (i, j, tau) =>
+    Math.abs(rgba[4 * i] - rgba[4 * j]) <= tau &&
+    Math.abs(rgba[4 * i + 1] - rgba[4 * j + 1]) <= tau &&
+    Math.abs(rgba[4 * i + 2] - rgba[4 * j + 2]) <= tau;
+  const found = new Map();
+  for (const tau of doc.thresholds) {
+    const seen = new Uint8Array(n);
+    for (let start = 0; start < n; start++) {
+      if (seen[start]) continue;
+      seen[start] = 1;
+      const stack = [start];
+      let count = 0, x0 = width, y0 = height, x1 = 0, y1 = 0;
+      while (stack.length) {
+        const p = stack.pop();
+        const x = p % width, y = (p - x) / width;
+        count++;
+        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1);
+        const neighbours = [];
+        if (x > 0) neighbours.push(p - 1);
+        if (x < width - 1) neighbours.push(p + 1);
+        if (y > 0) neighbours.push(p - width);
+        if (y < height - 1) neighbours.push(p + width);
+        for (const q of neighbours) {
+          if (!seen[q] && close(p, q, tau)) { seen[q] = 1; stack.push(q); }
+        }
+      }
+      const w = x1 - x0, h = y1 - y0;
+      if (count >= doc.min_pixels && w >= doc.min_side && h >= doc.min_side && w * h <= doc.max_area * n) {
+        found.set(`${x0},${y0},${x1},${y1}`, [x0, y0, x1, y1]);
+      }
+    }
+  }
+  return [...found.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
+}
+
+/** Every box widened by context and resampled bilinearly to size×size: Float32Array (K, 3, size, size). */
+export function warp(rgba, width, height, boxes, size, context) {
+  const out = new Float32Array(boxes.length * 3 * size * size);
+  const at = (y, x, k) => Math.fround(rgba[4 * (y * width + x) + k] / 255);
+  boxes.forEach(([bx0, by0, bx1, by1], n) => {
+    const bw = bx1 - bx0, bh = by1 - by0;
+    const x0 = bx0 - context * bw, x1 = bx1 + context * bw;
+    const y0 = by0 - context * bh, y1 = by1 + context * bh;
+    for (let i = 0; i < size; i++) {
+      const sy = Math.min(Math.max(y0 + ((i + 0.5) / size) * (y1 - y0) - 0.5, 0), height - 1);
+      const iy = Math.floor(sy), jy = Math.min(iy + 1, height - 1), fy = sy - iy;
+      for (let j = 0; j < size; j++) {
+        const sx = Math.min(Math.max(x0 + ((j + 0.5) / size) * (x1 - x0) - 0.5, 0), width - 1);
+        const ix = Math.floor(sx), jx = Math.min(ix + 1, width - 1), fx = sx - ix;
+        for (let k = 0; k < 3; k++) {
+          const top = at(iy, ix, k) * (1 - fx) + at(iy, jx, k) * fx;
+          const bottom = at(jy, ix, k) * (1 - fx) + at(jy, jx, k) * fx;
+          out[((n * 3 + k) * size + i) * size + j] = top * (1 - fy) + bottom * fy;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+/** RGBA pixels → (1, 3, H, W) Float32Array in [0, 1], the detectors' input layout. */
+export function toChw(rgba, width, height) {
+  const out = new Float32Array(3 * width * height);
+  for (let i = 0; i < width * height; i++) {
+    for (let k = 0; k < 3; k++) out[k * width * height + i] = rgba[4 * i + k] / 255;
+  }
+  return out;
+}
+
+// ---- the shared scene and its editor ----------------------------------------------------------------
+// Every detection box on a page shows the same scene: a change made in one (a new scene, a placed
+// shape) is sent to all, so the reader can compare the two detectors on the same picture.
+
+const listeners = new Set();
+let shared = null; // {rgba, source}
+
+/** The scene of this page (a scene left over from another page does not count). */
+export function currentScene() {
+  return shared && shared.page === location.pathname ? shared : null;
+}
+
+export function setScene(scene) {
+  shared = { ...scene, page: location.pathname };
+  for (const listener of [...listeners]) listener(shared);
+}
+
+/** Call `fn(scene)` on every scene change while `box` is on the page. */
+export function onScene(box, fn) {
+  const listener = (scene) => (box.isConnected ? fn(scene) : listeners.delete(listener));
+  listeners.add(listener);
+}
+
+/** RGBA pixels of a PNG given as base64 (the sidecars' golden scenes). */
+export async function decodePng(base64, size) {
+  const image = new Image();
+  image.src = `data:image/png;base64,${base64}`;
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const pen = canvas.getContext("2d", { willReadFrequently: true });
+  pen.drawImage(image, 0, 0);
+  return pen.getImageData(0, 0, size, size).data;
+}
+
+function button(label, title) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = "md-button inn-demo__button";
+  b.textContent = label;
+  b.title = title;
+  return b;
+}
+
+/** A labelled range input; `format` shows its value. */
+export function slider(label, min, max, step, value, format = (v) => v) {
+  const wrap = document.createElement("label");
+  wrap.className = "inn-det__slider";
+  const text = document.createElement("span");
+  const input = document.createElement("input");
+  Object.assign(input, { type: "range", min, max, step, value });
+  const shown = document.createElement("output");
+  const update = () => (shown.textContent = format(Number(input.value)));
+  input.addEventListener("input", update);
+  update();
+  text.textContent = label;
+  wrap.append(text, input, shown);
+  return { wrap, input, value: () => Number(input.value) };
+}
+
+/**
+ * The scene editor: the 64×64 scene shown large with an overlay canvas for the demo's drawings, and
+ * tools — a new random scene, a shape and size to place with a click or tap, undo, save as PNG.
+ * `objects` limits random scenes (1 for the classifier). Returns {element, overlay, stage, size}.
+ */
+export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512 } = {}) {
+  const size = spec.size;
+  const element = document.createElement("div");
+  element.className = "inn-det__editor";
+  const stage = document.createElement("div");
+  stage.className = "inn-det__stage";
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  canvas.className = "inn-det__scene";
+  canvas.tabIndex = 0;
+  canvas.setAttribute("aria-label", "Scene: click or tap to place the chosen shape. Keys: N new scene, U undo, 1-4 choose a shape.");
+  const overlay = document.createElement("canvas");
+  overlay.width = overlay.height = overlaySize;
+  overlay.className = "inn-det__overlay";
+  stage.append(canvas, overlay);
+
+  const tools = document.createElement("div");
+  tools.className = "inn-demo__tools";
+  const fresh = button("New scene", "A new random scene (N)");
+  const undo = button("Undo", "Remove the last shape you placed (U)");
+  const save = button("Save PNG", "Save the scene, to run it with python -m demos run");
+  const kind = document.createElement("select");
+  kind.className = "inn-det__kind";
+  kind.setAttribute("aria-label", "Shape to place");
+  spec.classes.forEach((c, i) => kind.append(new Option(`${i + 1} ${c}`, c)));
+  const radius = slider("size", spec.radius[0], spec.radius[1], 0.5, (spec.radius[0] + spec.radius[1]) / 2,
+    (v) => `${Math.round(2 * v)} px`);
+  tools.append(fresh, kind, radius.wrap, undo, save);
+  element.append(stage, tools);
+
+  const pen = canvas.getContext("2d", { willReadFrequently: true });
+  const history = [];
+  const show = (scene) => pen.putImageData(new ImageData(new Uint8ClampedArray(scene.rgba), size, size), 0, 0);
+  onScene(element, show);
+  if (currentScene()) show(currentScene());
+
+  function newScene() {
+    const background = makeBackground(spec);
+    let shapes = randomShapes(background, spec);
+    if (objects !== null) shapes = shapes.slice(0, objects);
+    history.length = 0;
+    setScene({ rgba: renderScene(background, shapes, spec), source: "random scene" });
+  }
+  function place(x, y) {
+    const scene = currentScene();
+    if (!scene) return;
+    const r = radius.value();
+    const cx = Math.min(Math.max(x, r + 1), size - r - 1), cy = Math.min(Math.max(y, r + 1), size - r - 1);
+    const at = 4 * (Math.floor(cy) * size + Math.floor(cx));
+    const colour = farColour([scene.rgba[at], scene.rgba[at + 1], scene.rgba[at + 2]], spec.min_contrast);
+    history.push(scene.rgba);
+    const rgba = new Uint8ClampedArray(scene.rgba);
+    for (let py = 0; py < size; py++) {
+      for (let px = 0; px < size; px++) {
+        if (!insideShape(kind.value, cx, cy, r, px, py)) continue;
+        for (let k = 0; k < 3; k++) {
+          const v = colour[k] + randInt(-spec.noise, spec.noise + 1);
+          rgba[4 * (py * size + px) + k] = Math.min(Math.max(v, 0), 255);
+        }
+      }
+    }
+    setScene({ rgba, source: `your scene (${kind.value} placed)` });
+  }
+  stage.addEventListener("pointerdown", (event) => {
+    const r = stage.getBoundingClientRect();
+    place(((event.clientX - r.left) / r.width) * size, ((event.clientY - r.top) / r.height) * size);
+  });
+  fresh.addEventListener("click", newScene);
+  undo.addEventListener("click", () => {
+    if (history.length) setScene({ rgba: history.pop(), source: "your scene" });
+  });
+  save.addEventListener("click", () => {
+    const link = document.createElement("a");
+    link.download = "scene.png";
+    link.href = canvas.toDataURL("image/png");
+    link.click();
+  });
+  canvas.addEventListener("keydown", (event) => {
+    if (event.key === "n" || event.key === "N") newScene();
+    else if (event.key === "u" || event.key === "U") undo.click();
+    else if (/^[1-9]$/.test(event.key) && Number(event.key) <= spec.classes.length) {
+      kind.value = spec.classes[Number(event.key) - 1];
+    } else if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      place(size / 2, size / 2);
+    }
+  });
+  return { element, overlay, stage, canvas, size, newScene };
+}
+
+/** Colours of the classes on the overlays (readable on light and dark scenes alike, with an outline). */
+export const CLASS_COLOURS = ["#ffeb3b", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb"];
+
+/** Draw a labelled box on an overlay; coordinates in scene pixels. */
+export function drawBox(pen, box, scale, colour, label, { dashed = false, width = 2 } = {}) {
+  const [x0, y0, x1, y1] = box.map((v) => v * scale);
+  pen.save();
+  pen.setLineDash(dashed ? [4, 3] : []);
+  pen.lineWidth = width + 2;
+  pen.strokeStyle = "rgba(0,0,0,0.7)";
+  pen.strokeRect(x0, y0, x1 - x0, y1 - y0);
+  pen.lineWidth = width;
+  pen.strokeStyle = colour;
+  pen.strokeRect(x0, y0, x1 - x0, y1 - y0);
+  if (label) {
+    pen.font = "bold 13px system-ui, sans-serif";
+    const w = pen.measureText(label).width + 6;
+    const top = y0 >= 16 ? y0 - 16 : y1;
+    pen.fillStyle = "rgba(0,0,0,0.75)";
+    pen.fillRect(x0, top, w, 16);
+    pen.fillStyle = colour;
+    pen.fillText(label, x0 + 3, top + 12);
+  }
+  pen.restore();
+}

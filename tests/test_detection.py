@@ -1,0 +1,189 @@
+"""Shared detection code: the scene generator's boxes, IoU, NMS, YOLO decoding, mAP on hand-checked
+cases — and the JavaScript twin (docs/javascripts/detection.js, run by node) agreeing with Python."""
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+
+from demos.common import detection as det
+from demos.common import sidecar as sc
+from demos.common.errors import DemoError
+from demos.common.images import decode_png, png_bytes
+from demos.common.paths import ROOT
+from demos.rcnn import proposals as prop
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, det.HELD_OUT_SEED])
+def test_scenes_are_deterministic_and_boxes_do_not_overlap_much(seed):
+    image, boxes, labels = det.make_scene(seed)
+    again = det.make_scene(seed)
+    assert (image == again[0]).all() and (boxes == again[1]).all() and (labels == again[2]).all()
+    assert image.shape == (64, 64, 3) and image.dtype == np.uint8 and 1 <= len(boxes) <= det.MAX_OBJECTS
+    assert ((0 <= boxes[:, :2]) & (boxes[:, :2] < boxes[:, 2:]) & (boxes[:, 2:] <= 64)).all()
+    if len(boxes) > 1:
+        assert det.iou(boxes, boxes)[~np.eye(len(boxes), dtype=bool)].max() <= det.MAX_OVERLAP
+
+
+@pytest.mark.parametrize("seed", range(10, 20))
+def test_a_lone_shape_fills_its_box_edges_and_nothing_outside(seed):
+    image, boxes, _ = det.make_scene(seed, objects=1)
+    x0, y0, x1, y1 = boxes[0]
+    colour = image[(y0 + y1) // 2, (x0 + x1) // 2].astype(int)     # every shape covers its box centre
+    like = (np.abs(image.astype(int) - colour) <= 2 * det.NOISE).all(-1)
+    inside = like[y0:y1, x0:x1]
+    assert inside[0].any() and inside[-1].any() and inside[:, 0].any() and inside[:, -1].any()
+    ring = np.zeros((64, 64), bool)
+    ring[max(y0 - 1, 0):y1 + 1, max(x0 - 1, 0):x1 + 1] = True
+    ring[y0:y1, x0:x1] = False
+    assert like[ring].mean() < 0.1        # just outside the box: background (a clutter pixel at most)
+
+
+def test_shape_masks_and_box_of_a_known_square():
+    mask = det.shape_mask("square", 20.0, 30.0, 10.0)     # half side 8.5: centres 11.5 .. 28.5, 21.5 .. 38.5
+    assert det.mask_box(mask) == [11, 21, 29, 39]
+    assert mask.sum() == 18 * 18
+    triangle = det.shape_mask("triangle", 32.0, 32.0, 8.0)
+    rows = triangle.sum(1)[triangle.any(1)]
+    assert (np.diff(rows) >= 0).all()                     # apex up: rows widen downwards
+
+
+def test_iou_by_hand():
+    a = np.array([[0, 0, 10, 10]])
+    b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
+    assert_allclose(det.iou(a, b), [[50 / 150, 0.0, 1.0]])
+
+
+def test_nms_keeps_the_best_of_each_class():
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [0, 0, 10, 10], [30, 30, 40, 40]], float)
+    scores = np.array([0.8, 0.9, 0.7, 0.3])
+    labels = np.array([0, 0, 1, 0])
+    assert det.nms(boxes, scores, labels, 0.5).tolist() == [1, 2, 3]   # box 0 overlaps box 1 (IoU 0.82)
+    assert det.nms(boxes, scores, labels, 0.9).tolist() == [1, 0, 2, 3]
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
+def test_thresholds_outside_unit_interval_are_refused(bad):
+    with pytest.raises(DemoError, match=r"must lie in \[0, 1\]"):
+        det.nms(np.zeros((1, 4)), np.ones(1), np.zeros(1), bad)
+    with pytest.raises(DemoError, match="confidence threshold"):
+        det.decode_yolo(np.zeros((2, 2, 14)), 2, bad)
+
+
+def test_decode_yolo_by_hand():
+    grid = np.zeros((2, 2, 5 * 2 + 3))
+    grid[1, 0, 5:10] = [0.5, 0.25, 0.5, 0.25, 0.8]        # cell row 1, col 0, box 1
+    grid[1, 0, 10:] = [0.1, 0.7, 0.2]
+    boxes, scores, labels, cells = det.decode_yolo(grid, 2, 0.5, size=64)
+    assert_allclose(boxes, [[0, 32 + 8 - 8, 32, 40 + 8]])  # centre (16, 40), 32 × 16
+    assert_allclose(scores, [0.56]) and labels.tolist() == [1] and cells.tolist() == [[1, 0, 1]]
+
+
+def test_map_of_a_hand_checked_case():
+    truths = [(np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([0, 0])),
+              (np.array([[0, 0, 10, 10]]), np.array([1]))]
+    detections = [(np.array([[0, 0, 10, 10], [1, 1, 11, 11], [40, 40, 50, 50]]), np.array([0.9, 0.8, 0.7]),
+                   np.array([0, 0, 0])),
+                  (np.array([[0, 0, 10, 10]]), np.array([0.6]), np.array([0]))]
+    # class 0, ranked: 0.9 TP, 0.8 duplicate → FP, 0.7 FP, 0.6 (wrong image's class) FP; 2 boxes to find
+    # precision/recall: (1, .5), (.5, .5), (.33, .5), (.25, .5) → AP = 0.5 · 1 = 0.5
+    # class 1: no detections → AP 0
+    result = det.mean_average_precision(detections, truths, classes=2)
+    assert result["ap"] == {0: pytest.approx(0.5), 1: 0.0}
+    assert result["map"] == pytest.approx(0.25)
+    perfect = [(b.astype(float), np.ones(len(b)), l) for b, l in truths]
+    assert det.mean_average_precision(perfect, truths, classes=2)["map"] == 1.0
+
+
+def test_png_round_trip_and_scene_loading(tmp_path):
+    image = det.make_scene(7)[0]
+    assert (np.rint(decode_png(png_bytes(image)) * 255) == image).all()
+    path = tmp_path / "scene.png"
+    path.write_bytes(png_bytes(np.kron(image, np.ones((3, 3, 1), np.uint8))))   # 192×192, blocky
+    assert (det.load_scene(path) == image).all()
+
+
+def test_proposals_find_every_shape_of_a_plain_scene():
+    image = np.full((64, 64, 3), 200, np.uint8)
+    image[det.shape_mask("circle", 20, 20, 8)] = [30, 60, 200]
+    image[det.shape_mask("cross", 45, 45, 10)] = [200, 30, 30]
+    assert prop.proposals(image).tolist() == [[12, 12, 28, 28], [35, 35, 55, 55]]
+    assert prop.proposals(np.full((64, 64, 3), 90, np.uint8)).shape == (0, 4)       # blank: none
+
+
+NODE = shutil.which("node")
+JS = (ROOT / "docs" / "javascripts" / "detection.js").as_uri()
+
+
+def node(script: str, payload) -> dict:
+    proc = subprocess.run([NODE, "--input-type=module", "-e", f"import * as d from '{JS}';\n" + script],
+                          input=json.dumps(payload), capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+READ_STDIN = "let text = ''; for await (const chunk of process.stdin) text += chunk; const input = JSON.parse(text);\n"
+
+
+def test_javascript_decodes_and_suppresses_yolo_golden_grids_like_python():
+    card = sc.read("yolo")
+    config = card["config"]
+    payload = [{"grid": np.asarray(g["output"]["grid"]).reshape(-1).tolist(), "conf": c, "iou": t}
+               for g in card["golden"] for c, t in [(0.2, 0.4), (0.05, 0.2), (0.6, 0.8)]]
+    script = READ_STDIN + f"""
+    const out = input.map(({{grid, conf, iou}}) => {{
+      const found = d.decodeYolo(grid, {config['grid']}, {config['boxes']}, {config['classes']}, conf, {config['image']});
+      return d.pick(found, d.nms(found.boxes, found.scores, found.labels, iou));
+    }});
+    console.log(JSON.stringify(out));"""
+    for item, js in zip(payload, node(script, payload)):
+        grid = np.asarray(item["grid"]).reshape(config["grid"], config["grid"], -1)
+        boxes, scores, labels, cells = det.decode_yolo(grid, config["boxes"], item["conf"], config["image"])
+        keep = det.nms(boxes, scores, labels, item["iou"])
+        assert js["labels"] == labels[keep].tolist() and js["cells"] == cells[keep].tolist()
+        assert_allclose(np.reshape(js["boxes"], (-1, 4)), boxes[keep], atol=1e-9)
+        assert_allclose(js["scores"], scores[keep], atol=1e-12)
+    for golden in card["golden"]:   # the stored detections are what the stored grid decodes to
+        grid = np.asarray(golden["output"]["grid"])
+        boxes, scores, labels, _ = det.decode_yolo(grid, config["boxes"], 0.2, config["image"])
+        keep = det.nms(boxes, scores, labels, 0.4)
+        assert labels[keep].tolist() == golden["output"]["labels"]
+
+
+def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():
+    card = sc.read("rcnn")
+    doc = card["preprocessing"]["proposals"]
+    payload = []
+    for golden in card["golden"]:
+        image = det.scene_of(golden["input"])
+        rgba = np.concatenate([image, np.full((64, 64, 1), 255, np.uint8)], 2)
+        payload.append({"rgba": rgba.reshape(-1).tolist(), "probs": golden["output"]["probs"]})
+    script = READ_STDIN + f"""
+    const doc = {json.dumps(doc)};
+    const out = input.map(({{rgba, probs}}) => {{
+      const boxes = d.proposals(rgba, 64, 64, doc);
+      const labels = probs.map((p) => p.slice(0, -1).indexOf(Math.max(...p.slice(0, -1))));
+      const scores = probs.map((p, i) => p[labels[i]]);
+      const keep = scores.map((s, i) => i).filter((i) => scores[i] >= 0.5);
+      const kept = d.nms(keep.map((i) => boxes[i]), keep.map((i) => scores[i]), keep.map((i) => labels[i]), 0.3)
+        .map((k) => keep[k]);
+      return {{ boxes, warped: Array.from(d.warp(rgba, 64, 64, boxes, doc.warp, doc.context)), kept }};
+    }});
+    console.log(JSON.stringify(out));"""
+    for golden, js in zip(card["golden"], node(script, payload)):
+        image = det.scene_of(golden["input"])
+        boxes = prop.proposals(image)
+        assert js["boxes"] == boxes.tolist() == golden["output"]["proposals"]
+        assert_allclose(np.reshape(js["warped"], (-1, 3, doc["warp"], doc["warp"])), prop.warp(image, boxes),
+                        atol=1e-6)
+        assert js["kept"] == golden["output"]["index"]
+
+
+def test_the_pages_metrics_table_is_generated_from_the_sidecars():
+    from demos.common.paths import MODELS_DIR
+
+    assert det.METRICS_TABLE.read_text() == det.metrics_table(MODELS_DIR)
+    for name in ("yolo", "rcnn"):
+        assert f"{sc.read(name)['metrics']['onnxruntime_map50']:.3f}" in det.METRICS_TABLE.read_text()

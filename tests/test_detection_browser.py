@@ -1,0 +1,136 @@
+"""yolo and rcnn in the page: golden example first, then the same detections as `python -m demos run`
+on the same scene (new random scenes, shapes placed by the reader, moved sliders)."""
+import base64
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from demos.common import detection as det
+from demos.common import sidecar as sc
+from demos.common.paths import ROOT
+from demos.yolo import infer as yolo_infer
+from demos.common.runtime import open_sessions
+from test_browser import Tab, browser, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+PAGE = "/cnn/object-detection/"
+
+
+@pytest.fixture
+def tab(browser, server):  # noqa: F811
+    opened = Tab(browser, server)
+    yield opened
+    opened.context.close()
+
+
+def runs(page, name) -> int:
+    return int(page.locator(f"[data-demo={name}] .inn-det__list").get_attribute("data-runs") or 0)
+
+
+def result(page, name):
+    return json.loads(page.locator(f"[data-demo={name}] .inn-det__list").get_attribute("data-result"))
+
+
+def wait_live(page, name, after=0):
+    """Wait until the demo has run the model more than `after` times; return its result."""
+    page.wait_for_function("([n, k]) => Number(document.querySelector(`[data-demo=${n}] .inn-det__list`).dataset.runs) > k",
+                           arg=[name, after], timeout=30_000)
+    return result(page, name)
+
+
+def scene_png(page, name, tmp_path):
+    url = page.locator(f"[data-demo={name}] .inn-det__scene").evaluate("c => c.toDataURL('image/png')")
+    path = tmp_path / f"{name}-scene.png"
+    path.write_bytes(base64.b64decode(url.split(",", 1)[1]))
+    return path
+
+
+def cli(name, path):
+    proc = subprocess.run([sys.executable, "-m", "demos", "run", name, str(path), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(proc.stdout)
+
+
+def assert_same_detections(browser_result, python_result):
+    assert [d["class"] for d in browser_result["detections"]] == [d["class"] for d in python_result["detections"]]
+    for ours, theirs in zip(browser_result["detections"], python_result["detections"]):
+        assert np.allclose(ours["box"], theirs["box"], atol=2e-3) and abs(ours["score"] - theirs["score"]) < 1e-4
+
+
+def test_golden_example_is_shown_before_any_model_is_fetched(tab, server):
+    before = len(server.log)
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=yolo][data-demo-state=golden]")
+    page.wait_for_selector("[data-demo=rcnn][data-demo-state=golden]")
+    assert result(page, "yolo")["detections"] and result(page, "rcnn")["detections"]
+    fetched = server.paths()[before:]
+    assert not [p for p in fetched if p.endswith((".onnx", ".wasm"))], fetched
+    assert tab.errors == [] and tab.foreign_requests() == []
+
+
+def test_new_scene_gives_the_same_detections_as_the_cli_in_both_demos(tab, tmp_path):
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=rcnn][data-demo-state=golden]")
+    page.locator("[data-demo=yolo]").get_by_role("button", name="New scene").click()
+    yolo, rcnn = wait_live(page, "yolo"), wait_live(page, "rcnn")
+    png = scene_png(page, "yolo", tmp_path)
+    assert png.read_bytes() == scene_png(page, "rcnn", tmp_path).read_bytes()    # one scene, both boxes
+    assert_same_detections(yolo, cli("yolo", png))
+    python = cli("rcnn", png)
+    assert rcnn["proposals"] == python["proposals"] and rcnn["forward_passes"] == python["forward_passes"]
+    assert_same_detections(rcnn, python)
+    assert tab.errors == []
+
+
+def test_sliders_rerun_decoding_and_nms_like_python(tab, tmp_path):
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=yolo][data-demo-state=golden]")
+    box = page.locator("[data-demo=yolo]")
+    box.get_by_role("button", name="New scene").click()
+    wait_live(page, "yolo")
+    sliders = box.locator(".inn-det__panel .inn-det__slider input")
+    for index, value in [(0, "0.05"), (1, "0.8")]:
+        sliders.nth(index).evaluate("(el, v) => { el.value = v; el.dispatchEvent(new Event('input')); }", value)
+    ours = result(page, "yolo")
+    assert ours["confidence"] == 0.05 and ours["nms_iou"] == 0.8
+    card = sc.read("yolo")
+    image = det.load_scene(scene_png(page, "yolo", tmp_path))
+    python = yolo_infer.predict(open_sessions(card), card, {"image": image, "confidence": 0.05, "nms_iou": 0.8})
+    assert_same_detections(ours, python)
+
+
+def test_placing_a_shape_runs_both_detectors_on_the_edited_scene(tab, tmp_path):
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=rcnn][data-demo-state=golden]")
+    box = page.locator("[data-demo=rcnn]")
+    box.locator(".inn-det__kind").select_option("square")
+    box.get_by_role("button", name="New scene").click()
+    wait_live(page, "rcnn")
+    wait_live(page, "yolo")
+    before, yolo_before = runs(page, "rcnn"), runs(page, "yolo")
+    stage = box.locator(".inn-det__stage")
+    stage.scroll_into_view_if_needed()
+    bounds = stage.bounding_box()
+    page.mouse.click(bounds["x"] + bounds["width"] * 0.25, bounds["y"] + bounds["height"] * 0.25)   # scene (16, 16)
+    after = wait_live(page, "rcnn", after=before)
+    python = cli("rcnn", scene_png(page, "rcnn", tmp_path))
+    assert after["proposals"] == python["proposals"]
+    assert_same_detections(after, python)
+    assert any(x0 <= 16 < x1 and y0 <= 16 < y1 for x0, y0, x1, y1 in after["proposals"])
+    yolo = wait_live(page, "yolo", after=yolo_before)
+    assert_same_detections(yolo, cli("yolo", scene_png(page, "yolo", tmp_path)))
+
+
+def test_a_missing_model_shows_an_error_in_its_box_and_the_other_demo_still_works(tab):
+    tab.page.route("**/models/yolo.onnx", lambda route: route.fulfill(status=404, body="not found"))
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=rcnn][data-demo-state=golden]")
+    page.locator("[data-demo=yolo]").get_by_role("button", name="New scene").click()
+    page.wait_for_selector("[data-demo=yolo][data-demo-state=error]", timeout=30_000)
+    text = page.locator("[data-demo=yolo] .inn-demo__status").inner_text()
+    assert "could not run" in text and "404" in text, text
+    wait_live(page, "rcnn")                                          # the two-stage box ran on the new scene
+    assert page.locator("[data-demo=rcnn]").get_attribute("data-demo-state") == "ready"

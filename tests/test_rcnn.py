@@ -1,0 +1,116 @@
+"""rcnn: parity torch ↔ onnxruntime, the recorded metrics, the two-stage pipeline, the CLI and bad input."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+from numpy.testing import assert_allclose
+
+from demos.common import detection as det
+from demos.common import sidecar as sc
+from demos.common.errors import DemoError
+from demos.common.images import png_bytes
+from demos.common.onnx_weights import load_into
+from demos.common.paths import ROOT
+from demos.common.runtime import open_sessions, run
+from demos.rcnn import infer
+from demos.rcnn import proposals as prop
+from demos.rcnn.model import RegionCNN, RegionConfig
+
+EVAL_SCENES = 60
+
+
+@pytest.fixture(scope="module")
+def card():
+    return sc.read("rcnn")
+
+
+@pytest.fixture(scope="module")
+def sessions(card):
+    return open_sessions(card)
+
+
+@pytest.fixture(scope="module")
+def torch_model(card):
+    config = RegionConfig(**{**card["config"], "widths": tuple(card["config"]["widths"])})
+    return load_into(RegionCNN(config), sc.model_path(card))
+
+
+def test_model_file_is_small_and_matches_its_sidecar(card):
+    assert sc.sha256_file(sc.model_path(card)) == card["models"][0]["sha256"]
+    assert card["models"][0]["bytes"] <= 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize("source", ["golden", "random"])
+def test_parity_torch_vs_onnxruntime(card, sessions, torch_model, source):
+    if source == "golden":
+        image = det.scene_of(card["golden"][0]["input"])
+        x = prop.warp(image, prop.proposals(image))
+    else:
+        x = np.random.default_rng(1).random((7, 3, prop.WARP, prop.WARP), dtype=np.float32)
+    ours = run(sessions[0], {"regions": x})["probs"]
+    with torch.no_grad():
+        theirs = torch_model(torch.from_numpy(x)).numpy()
+    print(f"{source}: max |torch - onnxruntime| = {np.abs(ours - theirs).max():.2e}")
+    assert_allclose(ours, theirs, rtol=1e-3, atol=1e-5)
+
+
+def test_golden_outputs_are_what_the_pipeline_gives(card, sessions):
+    for golden in card["golden"]:
+        result = infer.predict(sessions, card, {"image": det.scene_of(golden["input"]), **infer.DEFAULTS})
+        assert result["proposals"] == golden["output"]["proposals"]
+        assert_allclose(result["proposal_probs"], golden["output"]["probs"], atol=1e-5)
+        assert [d["proposal"] for d in result["detections"]] == golden["output"]["index"]
+        assert result["forward_passes"] == len(golden["output"]["proposals"])
+
+
+def test_held_out_map_is_recorded_and_reproduced(card, sessions):
+    metrics = card["metrics"]
+    assert metrics["onnxruntime_map50"] == pytest.approx(metrics["held_out_map50"], abs=0.01)
+    found, truths = [], []
+    for seed in det.held_out_seeds(EVAL_SCENES):
+        image, boxes, labels = det.make_scene(seed)
+        candidates = prop.proposals(image)
+        result = infer.detect(candidates, infer.classify(sessions[0], image, candidates),
+                              metrics["map_confidence"], metrics["map_nms_iou"])
+        found.append((result["boxes"], result["scores"], result["labels"]))
+        truths.append((boxes, labels))
+    score = det.mean_average_precision(found, truths)["map"]
+    print(f"mAP@0.5 on the first {EVAL_SCENES} held-out scenes: {score:.4f} (recorded on "
+          f"{metrics['held_out_scenes']}: {metrics['held_out_map50']})")
+    assert score >= metrics["held_out_map50"] - 0.05
+
+
+def test_scene_without_objects_and_blank_image(card, sessions):
+    empty = det.make_scene(det.HELD_OUT_SEED + 5, objects=0)[0]
+    result = infer.predict(sessions, card, {"image": empty, **infer.DEFAULTS})
+    assert result["detections"] == []
+    blank = np.full((64, 64, 3), 128, np.uint8)
+    result = infer.predict(sessions, card, {"image": blank, **infer.DEFAULTS})
+    assert result["proposals"] == [] and result["forward_passes"] == 0 and result["detections"] == []
+    assert "no objects" in infer.format_text(result, card)
+
+
+@pytest.mark.parametrize("key, value", [("nms_iou", 1.01), ("nms_iou", -1), ("confidence", -0.2)])
+def test_thresholds_outside_unit_interval_are_a_demo_error(card, sessions, key, value):
+    image = det.make_scene(det.HELD_OUT_SEED)[0]
+    with pytest.raises(DemoError, match=r"must lie in \[0, 1\]"):
+        infer.predict(sessions, card, {"image": image, **infer.DEFAULTS, key: value})
+
+
+def test_cli_runs_a_scene_png_and_refuses_a_non_image(tmp_path, card):
+    golden = card["golden"][0]
+    path = tmp_path / "scene.png"
+    path.write_bytes(png_bytes(det.scene_of(golden["input"])))
+    proc = subprocess.run([sys.executable, "-m", "demos", "run", "rcnn", str(path), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert [d["box"] for d in result["detections"]] == golden["output"]["boxes"]
+    bad = tmp_path / "scene.txt"
+    bad.write_text("not an image")
+    proc = subprocess.run([sys.executable, "-m", "demos", "run", "rcnn", str(bad)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "neither a PNG" in proc.stderr

@@ -1,0 +1,84 @@
+"""visualize in the page: the golden example first, then the same probabilities, saliency peaks and
+occlusion map as `python -m demos run visualize` on the same scene; settings rerun the graphs."""
+import base64
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from demos.common.paths import ROOT
+from test_browser import Tab, browser, server  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.browser
+PAGE = "/cnn/visualizing/"
+MAPS = "[data-demo=visualize] .inn-vis__maps"
+
+
+@pytest.fixture
+def tab(browser, server):  # noqa: F811
+    opened = Tab(browser, server)
+    yield opened
+    opened.context.close()
+
+
+def live(page, after=0):
+    """Wait until the demo has run the models more than `after` times; return (result, runs)."""
+    page.wait_for_function("([s, k]) => Number(document.querySelector(s).dataset.runs) > k", arg=[MAPS, after],
+                           timeout=30_000)
+    return json.loads(page.locator(MAPS).get_attribute("data-result")), int(page.locator(MAPS).get_attribute("data-runs"))
+
+
+def python_result(page, tmp_path, *options):
+    url = page.locator("[data-demo=visualize] .inn-det__scene").evaluate("c => c.toDataURL('image/png')")
+    png = tmp_path / "scene.png"
+    png.write_bytes(base64.b64decode(url.split(",", 1)[1]))
+    proc = subprocess.run([sys.executable, "-m", "demos", "run", "visualize", str(png), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(proc.stdout)
+
+
+def assert_agrees(ours: dict, python: dict):
+    assert ours["top"] == python["top"] and ours["target"] == python["target"]
+    for label, p in python["probs"].items():
+        assert abs(ours["probs"][label] - p) < 1e-4
+    for name in ("gradient", "guided", "deconvnet"):
+        full = np.array(python[name]["map"])
+        assert abs(ours[name]["max"] - python[name]["max"]) <= 1e-4 * max(1.0, python[name]["max"])
+        row, col = ours[name]["peak"]              # the same pixel, or a tie within float error
+        assert full[row, col] >= python[name]["max"] - 1e-4 * max(1.0, python[name]["max"])
+    assert ours["occlusion"]["corners"] == python["occlusion"]["corners"]
+    assert np.allclose(ours["occlusion"]["target_prob"], python["occlusion"]["target_prob"], atol=1e-4)
+
+
+def test_golden_first_then_the_same_numbers_as_the_cli(tab, server, tmp_path):
+    before = len(server.log)
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=visualize][data-demo-state=golden]")
+    golden = json.loads(page.locator(MAPS).get_attribute("data-result"))
+    assert golden["probs"] and golden["occlusion"]["target_prob"]
+    assert not [p for p in server.paths()[before:] if p.endswith((".onnx", ".wasm"))]
+    page.locator("[data-demo=visualize]").get_by_role("button", name="New scene").click()
+    ours, _ = live(page)
+    assert ours["layer"] == 4 and ours["patch"] == 16 and ours["stride"] == 4      # the CLI's defaults
+    assert_agrees(ours, python_result(page, tmp_path))
+    fetched = server.paths()[before:]
+    assert any(p.endswith("visualize.onnx") for p in fetched) and any(p.endswith("visualize_explain.onnx") for p in fetched)
+    assert tab.errors == [] and tab.foreign_requests() == []
+
+
+def test_changing_unit_and_occluder_reruns_the_graphs(tab):
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=visualize][data-demo-state=golden]")
+    box = page.locator("[data-demo=visualize]")
+    box.get_by_role("button", name="New scene").click()
+    _, first = live(page)
+    box.get_by_label("Layer of the unit").select_option("2")
+    second, count = live(page, first)
+    assert second["layer"] == 2
+    sliders = box.locator(".inn-vis__controls .inn-det__slider input")
+    sliders.nth(0).evaluate("el => { el.value = 32; el.dispatchEvent(new Event('change')); }")
+    third, _ = live(page, count)
+    assert third["patch"] == 32 and third["occlusion"]["corners"] == list(range(0, 33, 4))
+    assert tab.errors == []
