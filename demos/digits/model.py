@@ -17,6 +17,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 
+# --8<-- [start:model]
 @dataclass
 class DigitsConfig:
     channels1: int = 16     # feature maps of the first 3×3 convolution (on the 8×8 input)
@@ -47,3 +48,4 @@ class DigitsCNN(nn.Module):
         hidden = F.relu(self.fc1(pooled.flatten(1)))     # (B, H)
         logits = self.fc2(self.dropout(hidden))          # (B, 10)
         return logits.softmax(-1), logits, a1, a2
+# --8<-- [end:model]
