@@ -145,7 +145,7 @@ def test_held_out_button_and_keyboard(tab):
     page.get_by_role("button", name="Held-out digit").click()
     status = page.locator("[data-demo=digits] .inn-demo__status")
     result = live_result(page)
-    assert f"true label" in status.inner_text() and result["top"] in "0123456789"
+    assert "true label" in status.inner_text() and result["top"] in "0123456789"
     page.locator(".inn-digits__canvas").focus()
     page.keyboard.press("c")
     page.wait_for_function("!document.querySelector('.inn-digits__bars').dataset.result")

@@ -73,7 +73,7 @@ def test_png_decoder_matches_pillow(tmp_path, mode):
     rgb = Image.fromarray(rng.integers(0, 256, (37, 53, 3), dtype=np.uint8))
     image = rgb.convert("RGBA" if mode == "LA" else mode)
     image = image.convert("LA") if mode == "LA" else image
-    path = tmp_path / f"x.png"
+    path = tmp_path / "x.png"
     image.save(path)
     ours = read_png(path)
     theirs = np.asarray(Image.open(path).convert("RGB" if mode == "P" else image.mode), np.float64)

@@ -4,14 +4,12 @@
 """
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import torch
 
-from demos.common import onnx_export, sidecar
-from demos.common.errors import DemoError
-from demos.common.paths import BUILD_DIR, MODELS_DIR
+from demos.common import checkpoint, onnx_export, sidecar
+from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session, run
 from demos.digits import infer
 from demos.digits.model import DigitsCNN, DigitsConfig
@@ -22,14 +20,7 @@ GOLDEN = 3               # of those, with outputs computed by onnxruntime
 
 
 def load_trained() -> tuple[DigitsCNN, dict]:
-    state_file = BUILD_DIR / "digits" / "state.pt"
-    if not state_file.is_file():
-        raise DemoError(f"{state_file} is missing: run `python -m demos train digits` first")
-    saved = torch.load(state_file, weights_only=True)
-    model = DigitsCNN(DigitsConfig(**saved["config"]))
-    model.load_state_dict(saved["state"])
-    metrics = json.loads((BUILD_DIR / "digits" / "metrics.json").read_text())
-    return model.eval(), metrics
+    return checkpoint.load("digits", lambda config: DigitsCNN(DigitsConfig(**config)))
 
 
 def held_out_examples() -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -14,7 +13,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from tqdm import trange
 
-from demos.common.paths import BUILD_DIR
+from demos.common import checkpoint
 from demos.digits.infer import counts_from_image
 from demos.digits.model import DigitsCNN, DigitsConfig
 
@@ -99,11 +98,7 @@ def main(argv=None) -> dict:
         "epochs": EPOCHS, "train_seconds": round(time.perf_counter() - start, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
     }
-    print(json.dumps(metrics, indent=1))
-    out = BUILD_DIR / "digits"
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "state.pt")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    checkpoint.save("digits", model, metrics)
     return metrics
 
 

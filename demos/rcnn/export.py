@@ -12,9 +12,8 @@ import numpy as np
 import torch
 
 from demos.common import detection as det
-from demos.common import onnx_export, sidecar
-from demos.common.errors import DemoError
-from demos.common.paths import BUILD_DIR, MODELS_DIR
+from demos.common import checkpoint, onnx_export, sidecar
+from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session
 from demos.rcnn import infer
 from demos.rcnn import proposals as prop
@@ -25,13 +24,7 @@ GOLDEN_SEEDS = det.held_out_seeds(3)
 
 
 def load_trained() -> tuple[RegionCNN, dict]:
-    state_file = BUILD_DIR / "rcnn" / "state.pt"
-    if not state_file.is_file():
-        raise DemoError(f"{state_file} is missing: run `python -m demos train rcnn` first")
-    saved = torch.load(state_file, weights_only=True)
-    model = RegionCNN(RegionConfig(**{**saved["config"], "widths": tuple(saved["config"]["widths"])}))
-    model.load_state_dict(saved["state"])
-    return model.eval(), json.loads((BUILD_DIR / "rcnn" / "metrics.json").read_text())
+    return checkpoint.load("rcnn", lambda config: RegionCNN(RegionConfig(**{**config, "widths": tuple(config["widths"])})))
 
 
 def measure(session) -> dict:

@@ -8,7 +8,6 @@ ground-truth box of class c is at least 0.5, background otherwise.
 """
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -16,8 +15,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm, trange
 
+from demos.common import checkpoint
 from demos.common import detection as det
-from demos.common.paths import BUILD_DIR
 from demos.rcnn import proposals as prop
 from demos.rcnn.infer import DEFAULTS, detect
 from demos.rcnn.model import RegionCNN, RegionConfig
@@ -114,11 +113,7 @@ def main(argv=None) -> dict:
         "train_seconds": round(time.perf_counter() - start, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
     }
-    print(json.dumps(metrics, indent=1))
-    out = BUILD_DIR / "rcnn"
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "state.pt")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    checkpoint.save("rcnn", model, metrics)
     return metrics
 
 

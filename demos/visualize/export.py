@@ -16,10 +16,9 @@ import numpy as np
 import torch
 
 from demos.common import detection as det
-from demos.common import onnx_export, sidecar
-from demos.common.errors import DemoError
+from demos.common import checkpoint, onnx_export, sidecar
 from demos.common.images import png_bytes
-from demos.common.paths import BUILD_DIR, MODELS_DIR, ROOT
+from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_session, open_sessions, run
 from demos.visualize import infer
 from demos.visualize.model import Explainer, ShapeCNN, ShapeConfig
@@ -34,13 +33,7 @@ THRESHOLDS = (0.1, 0.25, 0.5)  # saliency ≥ t · max(saliency) gives the box
 
 
 def load_trained() -> tuple[ShapeCNN, dict]:
-    state_file = BUILD_DIR / "visualize" / "state.pt"
-    if not state_file.is_file():
-        raise DemoError(f"{state_file} is missing: run `python -m demos train visualize` first")
-    saved = torch.load(state_file, weights_only=True)
-    model = ShapeCNN(ShapeConfig(**{**saved["config"], "widths": tuple(saved["config"]["widths"])}))
-    model.load_state_dict(saved["state"])
-    return model.eval(), json.loads((BUILD_DIR / "visualize" / "metrics.json").read_text())
+    return checkpoint.load("visualize", lambda config: ShapeCNN(ShapeConfig(**{**config, "widths": tuple(config["widths"])})))
 
 
 def receptive_fields(layers: int) -> list[tuple[int, int]]:

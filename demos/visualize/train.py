@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
@@ -12,8 +11,8 @@ import torch
 import torch.nn.functional as F
 from tqdm import trange
 
+from demos.common import checkpoint
 from demos.common import detection as det
-from demos.common.paths import BUILD_DIR
 from demos.visualize.model import ShapeCNN, ShapeConfig
 
 SEED = 0
@@ -71,11 +70,7 @@ def main(argv=None) -> dict:
         "train_seconds": round(time.perf_counter() - start, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
     }
-    print(json.dumps(metrics, indent=1))
-    out = BUILD_DIR / "visualize"
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "state.pt")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    checkpoint.save("visualize", model, metrics)
     return metrics
 
 

@@ -11,9 +11,8 @@ import numpy as np
 import torch
 
 from demos.common import detection as det
-from demos.common import onnx_export, sidecar
-from demos.common.errors import DemoError
-from demos.common.paths import BUILD_DIR, MODELS_DIR
+from demos.common import checkpoint, onnx_export, sidecar
+from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session, run
 from demos.yolo import infer
 from demos.yolo.model import YoloConfig, YoloNet
@@ -23,13 +22,7 @@ GOLDEN_SEEDS = det.held_out_seeds(3)
 
 
 def load_trained() -> tuple[YoloNet, dict]:
-    state_file = BUILD_DIR / "yolo" / "state.pt"
-    if not state_file.is_file():
-        raise DemoError(f"{state_file} is missing: run `python -m demos train yolo` first")
-    saved = torch.load(state_file, weights_only=True)
-    model = YoloNet(YoloConfig(**{**saved["config"], "widths": tuple(saved["config"]["widths"])}))
-    model.load_state_dict(saved["state"])
-    return model.eval(), json.loads((BUILD_DIR / "yolo" / "metrics.json").read_text())
+    return checkpoint.load("yolo", lambda config: YoloNet(YoloConfig(**{**config, "widths": tuple(config["widths"])})))
 
 
 def measure(session, config: dict) -> dict:

@@ -4,15 +4,14 @@
 """
 from __future__ import annotations
 
-import json
 import time
 
 import numpy as np
 import torch
 from tqdm import trange
 
+from demos.common import checkpoint
 from demos.common import detection as det
-from demos.common.paths import BUILD_DIR
 from demos.yolo.infer import DEFAULTS, detect
 from demos.yolo.model import YoloConfig, YoloNet, yolo_loss
 
@@ -89,11 +88,7 @@ def main(argv=None) -> dict:
         "train_seconds": round(time.perf_counter() - start, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
     }
-    print(json.dumps(metrics, indent=1))
-    out = BUILD_DIR / "yolo"
-    out.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": config.to_dict(), "state": model.state_dict()}, out / "state.pt")
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    checkpoint.save("yolo", model, metrics)
     return metrics
 
 
