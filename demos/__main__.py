@@ -1,7 +1,9 @@
 """The demos command line.
 
     python -m demos list                      every demo with its model files and metrics
-    python -m demos run NAME INPUT [--json]   run a demo on a file (numpy + onnxruntime only)
+    python -m demos run NAME INPUT [--json] [--set KEY=VALUE ...]
+                                              run a demo on a file (numpy + onnxruntime only);
+                                              --set changes an option the page has a control for
     python -m demos train NAME|all            train (torch), write build/NAME/
     python -m demos export NAME|all           export to exported_models/NAME.onnx + NAME.json
 
@@ -38,6 +40,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("name")
     run.add_argument("input")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                     help="set a demo option, e.g. confidence=0.3 (yolo) or layer=2 (visualize)")
     for verb in ("train", "export"):
         sub = commands.add_parser(verb, help=f"{verb} a demo's model (needs torch)")
         sub.add_argument("name", help="a demo name or 'all'")
@@ -58,12 +62,36 @@ def cmd_list() -> None:
         print(f"{name:20s} {card['title']}\n{'':20s} {files}\n{'':20s} metrics: {json.dumps(card['metrics'])}")
 
 
-def cmd_run(name: str, path: str, as_json: bool) -> None:
+_SCALARS = (int, float, str, bool, type(None))
+
+
+def apply_settings(inputs, settings: list[str]):
+    """Override the options `load_input` returned beside the data (KEY=VALUE, values read as JSON)."""
+    options = {k: v for k, v in inputs.items() if isinstance(v, _SCALARS)} if isinstance(inputs, dict) else {}
+    for setting in settings:
+        key, _, raw = setting.partition("=")
+        if key not in options:
+            known = ", ".join(f"{k}={v}" for k, v in options.items()) or "none"
+            raise DemoError(f"unknown option '{key}' (this demo's options and defaults: {known})")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        default = options[key]
+        fits = (default is None or isinstance(value, type(default))
+                or (isinstance(default, float) and isinstance(value, int)))
+        if not fits or isinstance(value, bool) != isinstance(default, bool):
+            raise DemoError(f"option {key} takes a {type(default).__name__} like {default}, got {raw!r}")
+        inputs[key] = value
+    return inputs
+
+
+def cmd_run(name: str, path: str, as_json: bool, settings: list[str]) -> None:
     from demos.common.runtime import open_sessions  # onnxruntime only when needed
 
     card = sc.read(name)
     infer = _module(name, "infer")
-    inputs = infer.load_input(path, card)
+    inputs = apply_settings(infer.load_input(path, card), settings)
     result = infer.predict(open_sessions(card), card, inputs)
     print(json.dumps(result) if as_json else infer.format_text(result, card))
 
@@ -79,7 +107,7 @@ def main(argv=None) -> int:
         if args.command == "list":
             cmd_list()
         elif args.command == "run":
-            cmd_run(args.name, args.input, args.json)
+            cmd_run(args.name, args.input, args.json, args.set)
         else:
             cmd_build(args.command, args.name)
     except DemoError as err:

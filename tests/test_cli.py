@@ -150,3 +150,37 @@ def test_missing_model_is_refused(models_copy, drawn_png):
 def test_corrupt_sidecar_is_refused(models_copy, drawn_png):
     (models_copy / "digits.json").write_text('{"name": "digits",\n "models": [}')
     assert_one_line_error(cli("run", "digits", drawn_png[0], models_dir=models_copy), "digits.json:2")
+
+
+@pytest.fixture
+def scene_png(tmp_path):
+    from demos.common import detection as det
+    from demos.common.images import png_bytes
+
+    image, _, _ = det.make_scene(det.held_out_seeds(1)[0])
+    path = tmp_path / "scene.png"
+    path.write_bytes(png_bytes(image))
+    return path
+
+
+def test_set_changes_a_demo_option(scene_png):
+    loose = json.loads(cli("run", "yolo", scene_png, "--json", "--set", "confidence=0.05").stdout)
+    strict = json.loads(cli("run", "yolo", scene_png, "--json", "--set", "confidence=0.6",
+                            "--set", "nms_iou=0.3").stdout)
+    assert (loose["confidence"], strict["confidence"], strict["nms_iou"]) == (0.05, 0.6, 0.3)
+    assert all(d["score"] >= 0.6 for d in strict["detections"])
+    assert len(strict["detections"]) <= len(loose["detections"])
+
+
+@pytest.mark.parametrize("setting, fragment", [
+    ("confidence=2", "must lie in [0, 1]"),
+    ("confidence=abc", "takes a float"),
+    ("nosuch=1", "unknown option 'nosuch'"),
+    ("confidence", "takes a float"),
+])
+def test_bad_settings(scene_png, setting, fragment):
+    assert_one_line_error(cli("run", "yolo", scene_png, "--set", setting), fragment)
+
+
+def test_digits_has_no_options(drawn_png):
+    assert_one_line_error(cli("run", "digits", drawn_png[0], "--set", "layer=1"), "options and defaults: none")
