@@ -42,6 +42,10 @@ models: install
 	$(PY) -m demos train all
 	$(PY) -m demos export all
 
+# The NTM-vs-Transformer experiment (~35 min on two cores; `--smoke` for a 10 s check).
+compare: install
+	$(PY) -m demos.memory compare
+
 ## ---- tests ----------------------------------------------------------------
 test: install $(CHROMIUM)
 	$(PY) -m pytest -q

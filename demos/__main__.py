@@ -21,10 +21,12 @@ from demos.common import sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.paths import ROOT
 
-# Training order for `all`: demos whose folder has a train.py. `visualize` goes last: its export
-# measures saliency maps against the yolo and rcnn detectors, so they must be exported first.
+# `all`: every demo with a sidecar and a train.py (ntm and memory_transformer are trained by
+# `memory`). `visualize` goes last: its export measures saliency maps against the yolo and rcnn
+# detectors, so they must be exported first.
 LAST = ("visualize",)
-TRAINABLE = sorted((p.parent.name for p in ROOT.glob("demos/*/train.py")), key=lambda name: (name in LAST, name))
+TRAINABLE = sorted((name for name in sc.names() if (ROOT / "demos" / name / "train.py").is_file()),
+                   key=lambda name: (name in LAST, name))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,6 +118,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `python -m demos run … | head`: the reader has what they wanted
+        sys.stderr.close()
+        return 0
     return 0
 
 

@@ -1,10 +1,12 @@
-"""Shared fixtures: the real site, built once per test session for a known loopback port."""
+"""Shared fixtures: the real site, built once per test session for a known loopback port, its static
+server, and headless Chromium with one fresh context per test."""
 
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 
-from site_browser import build_site, free_port
+from site_browser import SiteServer, build_site, chromium, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,3 +25,57 @@ def built_site(tmp_path_factory, site_port) -> Path:
     if result.returncode != 0:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}", pytrace=False)
     return site
+
+
+@pytest.fixture(scope="session")
+def server(built_site, site_port):
+    """The built site on 127.0.0.1; `server.log` records every request it answered."""
+    with SiteServer(built_site, site_port) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright, chromium(playwright) as launched:
+        yield launched
+
+
+class Tab:
+    """A fresh browser context with its console errors and every request URL recorded."""
+
+    def __init__(self, browser, server, **options):
+        self.server = server
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+        self.page = self.context.new_page()
+        self.errors, self.requests = [], []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.on("request", lambda r: self.requests.append(r.url))
+
+    def open(self, path):
+        self.page.goto(self.server.origin + path)
+        self.page.wait_for_load_state("networkidle")
+        return self.page
+
+    def foreign_requests(self):
+        local = (self.server.origin, "data:", "blob:")
+        return [url for url in self.requests if not url.startswith(local)]
+
+
+@pytest.fixture
+def new_tab(browser, server):
+    """Make tabs with context options (touch, mobile); all are closed after the test."""
+    opened = []
+
+    def make(**options):
+        opened.append(Tab(browser, server, **options))
+        return opened[-1]
+
+    yield make
+    for each in opened:
+        each.context.close()
+
+
+@pytest.fixture
+def tab(new_tab):
+    return new_tab()

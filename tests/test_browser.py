@@ -11,54 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-
-from site_browser import SiteServer, chromium
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PAGE = "/cnn/visualizing/"
-
-
-@pytest.fixture(scope="module")
-def server(built_site, site_port):
-    with SiteServer(built_site, site_port) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as playwright, chromium(playwright) as launched:
-        yield launched
-
-
-class Tab:
-    """A fresh browser context with its console errors and every request URL recorded."""
-
-    def __init__(self, browser, server, **options):
-        self.server = server
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
-        self.page = self.context.new_page()
-        self.errors, self.requests = [], []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.context.on("request", lambda r: self.requests.append(r.url))
-
-    def open(self, path):
-        self.page.goto(self.server.origin + path)
-        self.page.wait_for_load_state("networkidle")
-        return self.page
-
-    def foreign_requests(self):
-        local = (self.server.origin, "data:", "blob:")
-        return [url for url in self.requests if not url.startswith(local)]
-
-
-@pytest.fixture
-def tab(browser, server):
-    opened = Tab(browser, server)
-    yield opened
-    opened.context.close()
 
 
 def draw_digit(page):
@@ -193,23 +149,20 @@ def test_sessions_survive_instant_navigation(tab, server):
     assert tab.errors == [] and tab.foreign_requests() == []
 
 
-def test_mobile_touch_drawing(browser, server):
-    mobile = Tab(browser, server, has_touch=True, is_mobile=True)
-    try:
-        page = mobile.open(DEMO_PAGE)
-        page.set_viewport_size({"width": 390, "height": 844})
-        page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
-        canvas = page.locator(".inn-digits__canvas")
-        canvas.scroll_into_view_if_needed()
-        assert canvas.bounding_box()["width"] <= 390
-        box = canvas.bounding_box()
-        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        touch = mobile.context.new_cdp_session(page)     # real touch events, as a finger makes them
-        touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": cx, "y": cy - 60}]})
-        for step in range(1, 13):
-            touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": cx - step, "y": cy - 60 + step * 10}]})
-        touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-        assert live_result(page)["top"] in "0123456789"
-        assert mobile.errors == []
-    finally:
-        mobile.context.close()
+def test_mobile_touch_drawing(new_tab):
+    mobile = new_tab(has_touch=True, is_mobile=True)
+    page = mobile.open(DEMO_PAGE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
+    canvas = page.locator(".inn-digits__canvas")
+    canvas.scroll_into_view_if_needed()
+    assert canvas.bounding_box()["width"] <= 390
+    box = canvas.bounding_box()
+    cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch = mobile.context.new_cdp_session(page)     # real touch events, as a finger makes them
+    touch.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": cx, "y": cy - 60}]})
+    for step in range(1, 13):
+        touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": cx - step, "y": cy - 60 + step * 10}]})
+    touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    assert live_result(page)["top"] in "0123456789"
+    assert mobile.errors == []

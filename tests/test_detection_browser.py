@@ -13,17 +13,10 @@ from demos.common import sidecar as sc
 from demos.common.paths import ROOT
 from demos.yolo import infer as yolo_infer
 from demos.common.runtime import open_sessions
-from test_browser import Tab, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 PAGE = "/cnn/object-detection/"
 
-
-@pytest.fixture
-def tab(browser, server):  # noqa: F811
-    opened = Tab(browser, server)
-    yield opened
-    opened.context.close()
 
 
 def runs(page, name) -> int:

@@ -9,18 +9,11 @@ import numpy as np
 import pytest
 
 from demos.common.paths import ROOT
-from test_browser import Tab, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 PAGE = "/cnn/visualizing/"
 MAPS = "[data-demo=visualize] .inn-vis__maps"
 
-
-@pytest.fixture
-def tab(browser, server):  # noqa: F811
-    opened = Tab(browser, server)
-    yield opened
-    opened.context.close()
 
 
 def live(page, after=0):

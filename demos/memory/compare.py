@@ -20,9 +20,7 @@ import numpy as np
 import torch
 
 from demos.common.paths import BUILD_DIR, ROOT
-from demos.memory_transformer import model as tr_model
 from demos.memory_transformer import train as tr_train
-from demos.ntm import model as ntm_model
 from demos.ntm import train as ntm_train
 
 from . import report
@@ -146,6 +144,32 @@ def experiment(protocol: dict, runs_dir: Path, out_dir: Path, figures_dir: Path)
     return results
 
 
+def extend(results: dict, factor: int, runs_dir: Path, out_dir: Path, figures_dir: Path, only=None) -> dict:
+    """Retrain, with `factor` times the budget and the first seed, every model and task that did not
+    converge in all seeds (or those in `only`, as "model/task"): is the miss a matter of budget?
+    Adds the runs to results["extended"], replacing an earlier run with the same model, task and factor."""
+    torch.set_num_threads(1)
+    protocol, seed = results["protocol"], results["protocol"]["seeds"][0]
+    todo = [(m, t) for m, by_task in results["summary"].items() for t, s in by_task.items()
+            if (f"{m}/{t}" in only if only else None in s["converged_at"])]
+    extended = results.setdefault("extended", {"seed": seed, "runs": []})
+    for i, (model_name, task_name) in enumerate(todo, 1):
+        task = T.TASKS[task_name]
+        budget = factor * protocol["sequences"][task_name]
+        module, record = TRAINERS[model_name].train_run(
+            task, seed, budget, f"[extended {i}/{len(todo)}] {model_name} {task_name}", protocol["log_every"])
+        TRAINERS[model_name].save(module, runs_dir / f"{model_name}-{task_name}-seed{seed}-x{factor}.pt")
+        record.update(model=model_name, task=task_name, seed=seed, factor=factor,
+                      generalisation=training.generalisation(module, task, task.test_sizes, protocol["eval_n"], seed))
+        print(f"extended {model_name} {task_name}: converged at {record['converged_at']}, "
+              f"{record['generalisation']}", flush=True)
+        extended["runs"] = [r for r in extended["runs"] if (r["model"], r["task"], r.get("factor", extended.get(
+            "factor"))) != (model_name, task_name, factor)] + [record]
+        write(results, out_dir)
+    report.write_all(results, out_dir, figures_dir)
+    return results
+
+
 def write(results: dict, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / "results.json"
@@ -157,8 +181,14 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m demos.memory compare", description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny budget, output under build/memory/smoke")
     parser.add_argument("--report-only", action="store_true", help="redraw figures and tables from results.json")
+    parser.add_argument("--extend", type=int, metavar="FACTOR",
+                        help="after a full run: retrain what did not converge with FACTOR times the budget (one seed)")
+    parser.add_argument("--only", nargs="+", metavar="MODEL/TASK", help="with --extend: just these, e.g. ntm/recall")
     args = parser.parse_args(argv)
-    if args.report_only:
+    if args.extend:
+        extend(json.loads((RESULTS_DIR / "results.json").read_text()), args.extend,
+               BUILD_DIR / "memory" / "runs", RESULTS_DIR, FIGURES_DIR, args.only)
+    elif args.report_only:
         report.write_all(json.loads((RESULTS_DIR / "results.json").read_text()), RESULTS_DIR, FIGURES_DIR)
     elif args.smoke:
         smoke = BUILD_DIR / "memory" / "smoke"

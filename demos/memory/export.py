@@ -62,8 +62,13 @@ def main(argv=None) -> None:
     results = json.loads(results_path.read_text())
     if not results.get("complete"):
         raise DemoError(f"{results_path} is from an unfinished run: rerun `python -m demos.memory compare`")
+    path = build(results, BUILD_DIR / "memory" / "runs", MODELS_DIR)
+    print(f"wrote {path}; bars: {json.dumps(results['bars'])}")
+
+
+def build(results: dict, runs_dir, models_dir):
+    """Export the chosen run of each model and task into `models_dir` and write memory.json there."""
     models, index, config = [], {}, {}
-    runs_dir = BUILD_DIR / "memory" / "runs"
     for model, trainer, export in (("ntm", ntm_train, ntm_export.export_step),
                                    ("transformer", tr_train, tr_export.export_sequence)):
         for task in T.TASKS.values():
@@ -73,7 +78,7 @@ def main(argv=None) -> None:
                 raise DemoError(f"{path} is missing: run `python -m demos.memory compare` first")
             module = trainer.load(path)
             index.setdefault(model, {})[task.name] = len(models)
-            models.append(export(module, MODELS_DIR / FILES[model].format(task.name)))
+            models.append(export(module, models_dir / FILES[model].format(task.name)))
             config.setdefault(model, {})[task.name] = asdict(module.cfg)
     sidecar = {
         "name": "memory",
@@ -89,10 +94,10 @@ def main(argv=None) -> None:
         "reproduce": "python -m demos.memory compare && python -m demos export memory",
         "golden": [],
     }
-    sc.write(sidecar)  # fills sha256 so the sessions below open verified files
-    sessions = runtime.open_sessions(sidecar)
+    sc.write(sidecar, models_dir)  # fills sha256 so the sessions below open verified files
+    sessions = runtime.open_sessions(sidecar, models_dir)
     for task, size, seed in GOLDEN_SEEDS:
         query = query_for(task, size, seed)
         out = infer.predict(sessions, sidecar, infer.parse_query(query, sidecar))
         sidecar["golden"].append({"input": query, "output": out})
-    print(f"wrote {sc.write(sidecar)}; bars: {json.dumps(results['bars'])}")
+    return sc.write(sidecar, models_dir)

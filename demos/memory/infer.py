@@ -78,10 +78,14 @@ def check(inputs: dict, sidecar: dict) -> dict:
 
 def load_input(path, sidecar: dict) -> dict:
     text = str(path)
-    if "task=" in text and not Path(text).is_file():
+    if text.lstrip("?#").startswith("task="):  # the page's query string itself, not a file name
         return parse_query(text, sidecar)
     p = Path(text)
-    if not p.is_file():
+    try:
+        found = p.is_file()
+    except OSError:  # e.g. a name too long for the file system
+        found = False
+    if not found:
         raise DemoError(f"{p}: no such file (give a file, or a query like 'task=copy&bits=10110010.01100111')")
     content = p.read_text(errors="replace").strip()
     if content.startswith("{"):

@@ -30,6 +30,11 @@ def curves(results: dict, path: Path) -> None:
             seen, bits = zip(*run["curve"]) if run["curve"] else ((), ())
             ax.plot(seen, [max(b, 0.01) for b in bits], color=COLORS[run["model"]], lw=1, alpha=0.85,
                     label=f"{LABELS[run['model']]}" if run["seed"] == results["protocol"]["seeds"][0] else None)
+        ext = results.get("extended") or {"runs": []}
+        for run in (r for r in ext["runs"] if r["task"] == task and r["curve"]):
+            seen, bits = zip(*run["curve"])
+            ax.plot(seen, [max(b, 0.01) for b in bits], color=COLORS[run["model"]], lw=1, ls="--",
+                    label=f"{LABELS[run['model']]}, ×{run.get('factor', ext.get('factor'))} budget")
         ax.axhline(results["protocol"]["threshold_bits"], color=INK, ls=":", lw=1)
         ax.set(yscale="log", title=f"{task}: one line per seed", xlabel="training sequences seen")
         ax.legend()
@@ -108,7 +113,8 @@ def cost_table(results: dict) -> str:
     lines += [f"| {LABELS[m]}: floats held | " + " | ".join(f"{v:,}" for v in mem[m]) + " |" for m in COLORS if m in mem]
     lines += ["", "| sequence length (steps) | " + " | ".join(map(str, inf["sequence_length"])) + " |",
               "|---|" + "---:|" * len(inf["sequence_length"])]
-    lines += [f"| {LABELS[m]}: ms per step | " + " | ".join(f"{v:.3f}" for v in inf[m]) + " |" for m in COLORS if m in inf]
+    lines += [f"| {LABELS[m]}: ms per step | " + " | ".join(f"{v:.3f}" for v in inf[m]) + " |"
+              for m in COLORS if m in inf]
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +122,8 @@ def bars_table(results: dict) -> str:
     names = {"ntm_copy_up_to_20": "NTM copy, lengths ≤ 20 (worst of 10 and 20)", "ntm_copy_40": "NTM copy, length 40"}
     lines = ["| bar | median bit errors / sequence | limit | met? |", "|---|---:|---:|---|"]
     for key, bar in results.get("bars", {}).items():
-        lines.append(f"| {names[key]} | {_fmt(bar['median_bits'])} | ≤ {bar['limit']} | {'yes' if bar['met'] else '**no**'} |")
+        met = "yes" if bar["met"] else "**no**"
+        lines.append(f"| {names[key]} | {_fmt(bar['median_bits'])} | ≤ {bar['limit']} | {met} |")
     return "\n".join(lines) + "\n"
 
 
@@ -128,13 +135,70 @@ def protocol_table(results: dict) -> str:
                                                  ((tasks["copy"], "vectors"), (tasks["recall"], "items"))) + " |")
     lines.append("| training sequences per run (both models) | " +
                  " | ".join(f"{p['sequences'][t]:,}" for t in ("copy", "recall")) + " |")
-    lines.append("| test sizes | " + " | ".join(", ".join(map(str, tasks[t]["test_sizes"])) for t in ("copy", "recall")) + " |")
+    sizes = (", ".join(map(str, tasks[t]["test_sizes"])) for t in ("copy", "recall"))
+    lines.append("| test sizes | " + " | ".join(sizes) + " |")
     lines.append(f"| seeds per model and task | {len(p['seeds'])} | {len(p['seeds'])} |")
     lines.append(f"| test sequences per size | {p['eval_n']} | {p['eval_n']} |")
     lines.append(f"| converged means | < {p['threshold_bits']} bit errors per sequence, mean of {p['log_every']} "
                  f"consecutive training sequences | same |")
     m = results["machine"]
     return "\n".join(lines) + f"\n\nMeasured with torch {m['torch']}, {m['threads']} thread, Python {m['python']}.\n"
+
+
+def findings(results: dict) -> str:
+    """The headline numbers as sentences, so the page's prose can point at them."""
+    summary, seqs = results["summary"], results["protocol"]["sequences"]
+    lines = []
+    for task in results["protocol"]["tasks"]:
+        parts = []
+        for model in COLORS:
+            s = summary.get(model, {}).get(task)
+            if not s:
+                continue
+            hit = [c for c in s["converged_at"] if c is not None]
+            when = f", after {min(hit):,}–{max(hit):,} sequences" if len(hit) > 1 else \
+                f", after {hit[0]:,} sequences" if hit else ""
+            parts.append(f"{LABELS[model]} reached < {results['protocol']['threshold_bits']} bit errors per sequence "
+                         f"in {len(hit)} of {len(s['converged_at'])} seeds within {seqs[task]:,} sequences{when}")
+        lines.append(f"* **{task}**: " + "; ".join(parts) + ".")
+    tasks = results["protocol"]["tasks"]
+    for task, unit, bits_per in (("copy", "vectors", tasks["copy"]["n_out"]),
+                                 ("recall", "items", tasks["recall"]["n_out"] * 3)):
+        longest_train = tasks[task]["train"][1]
+        beyond = [s for s in tasks[task]["test_sizes"] if s > longest_train]
+        if not beyond or task not in summary.get("ntm", {}):
+            continue
+        size = str(beyond[0] if task == "recall" else 40 if 40 in beyond else beyond[0])
+        chance = (int(size) if task == "copy" else 1) * bits_per / 2
+        vals = "; ".join(f"{LABELS[m]} {summary[m][task]['median'][size]:.2f}"
+                         for m in COLORS if task in summary.get(m, {}))
+        lines.append(f"* **{task} at {size} {unit}** (training went up to {longest_train}): median bit errors per "
+                     f"sequence {vals}; guessing would make {chance:g}.")
+    mem = results["memory_floats"]
+    lines.append(f"* **State held at {mem['sequence_length'][-1]} steps**: NTM {mem['ntm'][-1]:,} floats, "
+                 f"Transformer {mem['transformer'][-1]:,} (key/value cache), "
+                 f"{mem['transformer'][-1] / mem['ntm'][-1]:.0f}× more and growing with every step.")
+    train = {m: summary[m]["copy"]["seconds_per_sequence"] * 1000 for m in COLORS if "copy" in summary.get(m, {})}
+    if len(train) == 2:
+        lines.append(f"* **Training time per copy sequence**: NTM {train['ntm']:.1f} ms, Transformer "
+                     f"{train['transformer']:.1f} ms ({train['ntm'] / train['transformer']:.0f}× faster), "
+                     "same batch size, one CPU thread.")
+    return "\n".join(lines) + "\n"
+
+
+def extended_table(results: dict) -> str:
+    ext = results.get("extended")
+    if not ext:
+        return "No extended runs in the results file (`python -m demos.memory compare --extend 4` adds them).\n"
+    lines = [f"| model | task | sequences | reached < {results['protocol']['threshold_bits']} "
+             "bits/seq after | bit errors per sequence by size |", "|---|---|---:|---|---|"]
+    for run in ext["runs"]:
+        sizes = ", ".join(f"{k}: {v:.2f}" for k, v in run["generalisation"].items())
+        conv = "not reached" if run["converged_at"] is None else f"{run['converged_at']:,}"
+        factor = run.get("factor", ext.get("factor"))
+        lines.append(f"| {LABELS[run['model']]} | {run['task']} | {run['sequences']:,} (×{factor}) | {conv} "
+                     f"| {sizes} |")
+    return "\n".join(lines) + "\n"
 
 
 def write_all(results: dict, out_dir: Path, figures_dir: Path) -> None:
@@ -144,5 +208,6 @@ def write_all(results: dict, out_dir: Path, figures_dir: Path) -> None:
     cost(results, figures_dir / "memory-cost.svg")
     for name, make in (("generalisation", generalisation_table), ("training", training_table),
                        ("cost", cost_table), ("bars", bars_table),
-                       ("protocol", protocol_table)):
+                       ("protocol", protocol_table), ("findings", findings),
+                       ("extended", extended_table)):
         (out_dir / f"{name}.md").write_text(make(results))

@@ -27,13 +27,14 @@ def config_for(task: T.Task) -> TransformerConfig:
     return TransformerConfig(n_in=task.n_in, n_out=task.n_out)
 
 
-def train_run(task: T.Task, seed: int, sequences: int, desc: str = "", log_every: int = 250) -> tuple[MemoryTransformer, dict]:
+def train_run(task: T.Task, seed: int, sequences: int, desc: str = "",
+              log_every: int = 250) -> tuple[MemoryTransformer, dict]:
     torch.manual_seed(seed)
     model = MemoryTransformer(config_for(task))
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / WARMUP))
-    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, schedule=warmup, log_every=log_every,
-                            desc=desc or f"transformer {task.name}")
+    record = training.train(model, task, seed, sequences, BATCH, optimizer, CLIP, schedule=warmup,
+                            log_every=log_every, desc=desc or f"transformer {task.name}")
     record.update(params=n_params(model), optimizer=f"Adam lr {LR} ({WARMUP}-update warm-up), batch {BATCH}, "
                   f"gradient norm clipped at {CLIP}")
     return model, record

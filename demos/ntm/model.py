@@ -89,7 +89,7 @@ class NTM(nn.Module):
                 w0, w0.clone(), torch.zeros(batch, c.controller), torch.zeros(batch, c.controller))
 
     def step(self, x, memory, read, w_read, w_write, h, c):
-        """x (B, n_in) and the state -> logits (B, n_out), new state, and a dict of gate values."""
+        """x (B, n_in) and the state -> logits (B, n_out), new state, gates (β, g, γ, shift) of (read, write)."""
         m = self.cfg.mem_m
         h, c = self.controller(torch.cat([x, read], dim=-1), h, c)           # (B, H)
         rp, wp, erase, add = torch.split(self.heads(h), [self.head_size, self.head_size, m, m], dim=-1)

@@ -27,7 +27,8 @@ def config_for(task: T.Task) -> NTMConfig:
     return NTMConfig(n_in=task.n_in, n_out=task.n_out)
 
 
-def train_run(task: T.Task, seed: int, sequences: int, desc: str = "", log_every: int = 250) -> tuple[NTM, dict]:
+def train_run(task: T.Task, seed: int, sequences: int, desc: str = "",
+              log_every: int = 250) -> tuple[NTM, dict]:
     torch.manual_seed(seed)
     model = NTM(config_for(task))
     optimizer = torch.optim.RMSprop(model.parameters(), lr=LR, momentum=MOMENTUM)

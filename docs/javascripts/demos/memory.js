@@ -113,7 +113,7 @@ export function capacityProblem(model, input, steps, sidecar) {
 
 // ---- run(): the models, no drawing here ----------------------------------------------------------
 
-async function runNtm(ort, session, cfg, x) {
+export async function runNtm(ort, session, cfg, x) {
   const { mem_n: n, mem_m: m, controller: hidden, mem_init: init } = cfg;
   const w0 = new Float32Array(n);
   w0[0] = 1;
@@ -135,7 +135,7 @@ async function runNtm(ort, session, cfg, x) {
   return trace;
 }
 
-async function runTransformer(ort, session, x) {
+export async function runTransformer(ort, session, x) {
   const t = x.length, width = x[0].length;
   const out = await session.run({ x: new ort.Tensor("float32", Float32Array.from(x.flat()), [1, t, width]) });
   const n = out.y.dims[2];
@@ -143,7 +143,7 @@ async function runTransformer(ort, session, x) {
   return { y, attention: out.attention.data, dims: out.attention.dims }; // dims (1, layers, heads, T, T)
 }
 
-function score(y, target, first) {
+export function score(y, target, first) {
   const output = target.map((_, i) => y[first + i].map((p) => (p > 0.5 ? 1 : 0)));
   const errors = output.reduce((sum, row, i) => sum + row.filter((b, j) => b !== target[i][j]).length, 0);
   return { output, bit_errors: errors };
@@ -559,5 +559,8 @@ export function mount(box, ctx) {
   ctx.status(result
     ? "Example computed at export. Edit the bits, pick a size or press Run to run both models in your browser."
     : "Press Run to run the models in your browser on this input.");
-  ctx.whenNeeded(() => ctx.ort().catch(ctx.error));
+  // First interaction: fetch the runtime and this task's models, so that Run answers at once.
+  ctx.whenNeeded(() => Promise.all(models.map((m) => ctx.session(sidecar.model_index[m][input.task])))
+    .then(() => { if (result?.source !== "browser") ctx.status("Models ready: press Run (or Enter on the grid)."); })
+    .catch(ctx.error));
 }
