@@ -5,12 +5,15 @@ errors on unseen sequences: the learning curve costs no extra forward passes.
 """
 from __future__ import annotations
 
+import json
 import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
+
+from demos.common.paths import BUILD_DIR
 
 from . import tasks as T
 
@@ -71,3 +74,30 @@ def generalisation(model, task: T.Task, sizes, n: int, seed: int) -> dict:
         x, y, mask = T.sample(task, size, n, rng)
         out[str(size)] = float(errors_on(model, x, y, mask).mean())
     return out
+
+
+def save(model, path) -> None:
+    """Weights and config of a trained memory model (`model.cfg` is a dataclass)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"config": vars(model.cfg), "state": model.state_dict()}, path)
+
+
+def load(path, build):
+    """The model saved at `path`, rebuilt by `build(config_dict)`, in eval mode."""
+    blob = torch.load(path, weights_only=True)
+    model = build(blob["config"])
+    model.load_state_dict(blob["state"])
+    return model.eval()
+
+
+def train_each_task(name: str, train_run, sequences: int, seed: int) -> None:
+    """`python -m demos train ntm|memory_transformer`: one seed per task, saved under build/NAME/."""
+    torch.set_num_threads(1)
+    metrics = {}
+    for task in T.TASKS.values():
+        model, record = train_run(task, seed, sequences)
+        record["generalisation"] = generalisation(model, task, task.test_sizes, 50, seed)
+        save(model, BUILD_DIR / name / f"{task.name}.pt")
+        metrics[task.name] = {k: v for k, v in record.items() if k != "curve"}
+        print(task.name, json.dumps(metrics[task.name]))
+    (BUILD_DIR / name / "metrics.json").write_text(json.dumps(metrics, indent=1))

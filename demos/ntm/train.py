@@ -5,11 +5,9 @@ The measured comparison (3 seeds per task, both models) is `python -m demos.memo
 """
 from __future__ import annotations
 
-import json
 
 import torch
 
-from demos.common.paths import BUILD_DIR
 from demos.memory import tasks as T
 from demos.memory import training
 
@@ -39,25 +37,12 @@ def train_run(task: T.Task, seed: int, sequences: int, desc: str = "",
     return model, record
 
 
-def save(model: NTM, path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"config": vars(model.cfg), "state": model.state_dict()}, path)
+save = training.save
 
 
 def load(path) -> NTM:
-    blob = torch.load(path, weights_only=True)
-    model = NTM(NTMConfig(**blob["config"]))
-    model.load_state_dict(blob["state"])
-    return model.eval()
+    return training.load(path, lambda config: NTM(NTMConfig(**config)))
 
 
 def main(argv=None, sequences: int = 10_000, seed: int = 0) -> None:
-    torch.set_num_threads(1)
-    metrics = {}
-    for task in T.TASKS.values():
-        model, record = train_run(task, seed, sequences)
-        record["generalisation"] = training.generalisation(model, task, task.test_sizes, 50, seed)
-        save(model, BUILD_DIR / "ntm" / f"{task.name}.pt")
-        metrics[task.name] = {k: v for k, v in record.items() if k != "curve"}
-        print(task.name, json.dumps(metrics[task.name]))
-    (BUILD_DIR / "ntm" / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    training.train_each_task("ntm", train_run, sequences, seed)
