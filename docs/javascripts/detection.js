@@ -4,6 +4,8 @@
 //
 // Boxes are [x0, y0, x1, y1] in pixels of the 64×64 scene, x1/y1 exclusive.
 
+import { button, savePng } from "./runtime.js";
+
 /** IoU of two boxes. */
 export function iou(a, b) {
   const w = Math.max(Math.min(a[2], b[2]) - Math.max(a[0], b[0]), 0);
@@ -285,14 +287,6 @@ export async function decodePng(base64, size) {
   return pen.getImageData(0, 0, size, size).data;
 }
 
-function button(label, title) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.className = "md-button inn-demo__button";
-  b.textContent = label;
-  b.title = title;
-  return b;
-}
 
 /** A labelled range input; `format` shows its value. */
 export function slider(label, min, max, step, value, format = (v) => v) {
@@ -386,12 +380,7 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512 } = {
   undo.addEventListener("click", () => {
     if (history.length) setScene({ rgba: history.pop(), source: "your scene" });
   });
-  save.addEventListener("click", () => {
-    const link = document.createElement("a");
-    link.download = "scene.png";
-    link.href = canvas.toDataURL("image/png");
-    link.click();
-  });
+  save.addEventListener("click", () => savePng(canvas, "scene.png"));
   canvas.addEventListener("keydown", (event) => {
     if (event.key === "n" || event.key === "N") newScene();
     else if (event.key === "u" || event.key === "U") undo.click();

@@ -107,6 +107,22 @@ export function loadSession(sidecar, index = 0, onProgress) {
   return sessions.get(entry.file);
 }
 
+/** A Material-styled button for a demo's tools; `title` names its keyboard shortcut. */
+export function button(label, title) {
+  const b = element("button", "md-button inn-demo__button", label);
+  b.type = "button";
+  b.title = title;
+  return b;
+}
+
+/** Offer a canvas as a PNG download, to run the same input with `python -m demos run`. */
+export function savePng(canvas, filename) {
+  const link = document.createElement("a");
+  link.download = filename;
+  link.href = canvas.toDataURL("image/png");
+  link.click();
+}
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -209,6 +225,9 @@ function mountAll() {
   document.querySelectorAll("[data-demo]:not([data-demo-state])").forEach(mount);
 }
 
-if (window.document$) window.document$.subscribe(mountAll);
-else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
-else mountAll();
+// Demo modules import the helpers above; under Node (their tests) there is no page to mount.
+if (typeof document !== "undefined") {
+  if (globalThis.document$) globalThis.document$.subscribe(mountAll);
+  else if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mountAll);
+  else mountAll();
+}

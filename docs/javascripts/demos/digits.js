@@ -3,6 +3,8 @@
 // The drawing is reduced exactly as demos/digits/infer.py reduces a PNG (read its docstring): the
 // same file gives the same numbers in the page and in `python -m demos run digits FILE`.
 
+import { button, savePng } from "../runtime.js";
+
 const CANVAS = 280; // backing pixels of the drawing canvas, whatever its size on screen
 const PEN = 18;
 
@@ -50,14 +52,6 @@ export function countsFromImage(rgba, width, height, prep) {
   return counts;
 }
 
-function button(label, title) {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.className = "md-button inn-demo__button";
-  b.textContent = label;
-  b.title = title;
-  return b;
-}
 
 export function mount(box, ctx) {
   const { sidecar } = ctx;
@@ -228,12 +222,7 @@ export function mount(box, ctx) {
   }
   clear.addEventListener("click", clearAll);
   random.addEventListener("click", loadExample);
-  save.addEventListener("click", () => {
-    const link = document.createElement("a");
-    link.download = "digit.png";
-    link.href = canvas.toDataURL("image/png");
-    link.click();
-  });
+  save.addEventListener("click", () => savePng(canvas, "digit.png"));
   canvas.addEventListener("keydown", (event) => {
     if (event.key === "c" || event.key === "C") clearAll();
     if (event.key === "r" || event.key === "R") loadExample();

@@ -5,6 +5,8 @@
 // bits and bit errors in the page and in a terminal. Sizes, limits and model files come from the
 // sidecar (exported_models/memory.json). data-part="ntm" shows only the NTM half.
 
+import { button } from "../runtime.js";
+
 const WRONG = "#e53935"; // wrong bits, readable on both colour schemes
 
 // ---- input: parse, check, build the stream (mirrors demos/memory/infer.py and tasks.py) ----------
@@ -158,12 +160,6 @@ function el(tag, className, text) {
   return node;
 }
 
-function button(label, title) {
-  const b = el("button", "md-button inn-demo__button", label);
-  b.type = "button";
-  b.title = title;
-  return b;
-}
 
 function colors(box) {
   const css = getComputedStyle(box);
