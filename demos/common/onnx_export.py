@@ -5,6 +5,8 @@ dynamic shapes only where the demo needs them, one self-contained file, onnx.che
 """
 from __future__ import annotations
 
+import logging
+import warnings
 from pathlib import Path
 
 import onnx
@@ -18,7 +20,11 @@ _DTYPES = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64",
 def export(module: torch.nn.Module, args: tuple, path: Path, input_names: list[str],
            output_names: list[str], dynamic_shapes=None) -> Path:
     module.eval()
-    with torch.no_grad():
+    # torch 2.13's exporter warns that torchvision's ops are not registered (we use none) and about a
+    # deprecated pytree call of its own: noise in every export log and in the notebook page.
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, message=".*LeafSpec")
         torch.onnx.export(module, args, str(path), input_names=input_names, output_names=output_names,
                           dynamic_shapes=dynamic_shapes, dynamo=True, external_data=False,
                           opset_version=OPSET, verbose=False)
