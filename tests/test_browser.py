@@ -140,7 +140,9 @@ def test_sessions_survive_instant_navigation(tab, server):
     page.locator("a.md-nav__link[href*='object-detection']").first.click()
     page.wait_for_url("**/object-detection/")
     page.go_back()
-    page.wait_for_selector("[data-demo=digits][data-demo-state]")
+    page.wait_for_url("**/cnn/visualizing/")
+    page.wait_for_load_state("networkidle")         # instant navigation swaps the content in after the URL
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden] .inn-digits__canvas")
     draw_digit(page)
     live_result(page)
     downloads = [p for p in server.paths()[before:] if p.endswith(("digits.onnx", ".wasm"))]
