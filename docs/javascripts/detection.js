@@ -289,6 +289,28 @@ export async function decodePng(base64, size) {
 
 
 /** A labelled range input; `format` shows its value. */
+/**
+ * The controls both detectors share: confidence and NMS IoU sliders (defaults from the sidecar), an
+ * overlay checkbox, a summary line and the list of kept boxes (its data-* attributes carry results).
+ */
+export function detectionPanel(sidecar, checkboxLabel) {
+  const panel = document.createElement("div");
+  panel.className = "inn-det__panel";
+  const { confidence: c, nms_iou: n } = sidecar.preprocessing;
+  const confidence = slider("confidence ≥", 0, 1, 0.01, c, (v) => v.toFixed(2));
+  const overlap = slider("NMS IoU", 0, 1, 0.05, n, (v) => v.toFixed(2));
+  const check = document.createElement("label");
+  check.className = "inn-det__check";
+  const overlay = Object.assign(document.createElement("input"), { type: "checkbox", checked: true });
+  check.append(overlay, ` ${checkboxLabel}`);
+  const summary = document.createElement("p");
+  summary.className = "inn-det__summary";
+  const list = document.createElement("ol");
+  list.className = "inn-det__list";
+  panel.append(confidence.wrap, overlap.wrap, check, summary, list);
+  return { panel, confidence, overlap, overlay, summary, list };
+}
+
 export function slider(label, min, max, step, value, format = (v) => v) {
   const wrap = document.createElement("label");
   wrap.className = "inn-det__slider";

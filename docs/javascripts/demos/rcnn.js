@@ -3,7 +3,8 @@
 // per region — then per-class NMS. Same steps as demos/rcnn/infer.py.
 
 import {
-  CLASS_COLOURS, currentScene, decodePng, drawBox, nms, onScene, proposals, sceneEditor, setScene, slider, warp,
+  CLASS_COLOURS, currentScene, decodePng, detectionPanel, drawBox, nms, onScene, proposals, sceneEditor, setScene,
+  warp,
 } from "../detection.js";
 
 /** Each proposal's best shape class and its probability (background is the last column). */
@@ -24,19 +25,8 @@ export function mount(box, ctx) {
   const labels = sidecar.labels;
 
   const editor = sceneEditor(ctx, spec);
-  const panel = document.createElement("div");
-  panel.className = "inn-det__panel";
-  const confidence = slider("confidence ≥", 0, 1, 0.01, sidecar.preprocessing.confidence, (v) => v.toFixed(2));
-  const overlap = slider("NMS IoU", 0, 1, 0.05, sidecar.preprocessing.nms_iou, (v) => v.toFixed(2));
-  const showProposals = document.createElement("label");
-  showProposals.className = "inn-det__check";
-  const proposalBox = Object.assign(document.createElement("input"), { type: "checkbox", checked: true });
-  showProposals.append(proposalBox, " show every proposal (dashed)");
-  const summary = document.createElement("p");
-  summary.className = "inn-det__summary";
-  const list = document.createElement("ol");
-  list.className = "inn-det__list";
-  panel.append(confidence.wrap, overlap.wrap, showProposals, summary, list);
+  const { panel, confidence, overlap, overlay: proposalBox, summary, list } =
+    detectionPanel(sidecar, "show every proposal (dashed)");
   ctx.body.append(editor.element, panel);
 
   const pen = editor.overlay.getContext("2d");

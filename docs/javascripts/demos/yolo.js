@@ -3,8 +3,8 @@
 // demos/yolo/infer.py (both use the decoding and NMS of ../detection.js / demos/common/detection.py).
 
 import {
-  CLASS_COLOURS, currentScene, decodePng, decodeYolo, drawBox, nms, onScene, pick, sceneEditor, setScene, slider,
-  toChw,
+  CLASS_COLOURS, currentScene, decodePng, decodeYolo, detectionPanel, drawBox, nms, onScene, pick, sceneEditor,
+  setScene, toChw,
 } from "../detection.js";
 
 export function mount(box, ctx) {
@@ -14,22 +14,11 @@ export function mount(box, ctx) {
   const labels = sidecar.labels;
 
   const editor = sceneEditor(ctx, spec);
-  const panel = document.createElement("div");
-  panel.className = "inn-det__panel";
-  const confidence = slider("confidence ≥", 0, 1, 0.01, sidecar.preprocessing.confidence, (v) => v.toFixed(2));
-  const overlap = slider("NMS IoU", 0, 1, 0.05, sidecar.preprocessing.nms_iou, (v) => v.toFixed(2));
-  const showGrid = document.createElement("label");
-  showGrid.className = "inn-det__check";
-  const gridBox = Object.assign(document.createElement("input"), { type: "checkbox", checked: true });
-  showGrid.append(gridBox, ` show the ${s}×${s} grid`);
-  const summary = document.createElement("p");
-  summary.className = "inn-det__summary";
-  const list = document.createElement("ol");
-  list.className = "inn-det__list";
+  const { panel, confidence, overlap, overlay: gridBox, summary, list } = detectionPanel(sidecar, `show the ${s}×${s} grid`);
   const cellInfo = document.createElement("p");
   cellInfo.className = "inn-det__cell";
   cellInfo.textContent = "Point at a cell to see its predictions.";
-  panel.append(confidence.wrap, overlap.wrap, showGrid, summary, list, cellInfo);
+  panel.append(cellInfo);
   ctx.body.append(editor.element, panel);
 
   const pen = editor.overlay.getContext("2d");
