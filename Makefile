@@ -8,7 +8,7 @@ HOST   := 127.0.0.1:8000
 export CHROMIUM ?= /usr/bin/chromium
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: serve build test test-fast models compare bench check install clean
+.PHONY: serve build test models compare bench check install clean
 
 ## ---- install (idempotent, stamp files) ------------------------------------
 $(VENV)/.installed: pyproject.toml
