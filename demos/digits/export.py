@@ -51,6 +51,7 @@ def main(argv=None) -> dict:
                    "and both convolutional feature maps.",
         "papers": ["lecun1998gradient"],
         "models": [onnx_export.io_spec(path)],
+        "options": {},  # the page has no controls beyond the drawing
         "labels": [str(d) for d in range(10)],
         "preprocessing": infer.PREPROCESSING,
         "config": model.config.to_dict(),

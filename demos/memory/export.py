@@ -86,7 +86,7 @@ def build(results: dict, runs_dir, models_dir):
         "summary": "Both models read the same bit sequences; the NTM writes them into a 128×20 memory it "
                    "addresses by content and location, the Transformer attends over every past step.",
         "papers": ["graves2014ntm", "collier2018ntm", "vaswani2017attention"],
-        "models": models, "model_index": index,
+        "models": models, "options": {}, "model_index": index,
         "tasks": {t.name: task_spec(t) for t in T.TASKS.values()},
         "limits": {"ntm_rows": config["ntm"]["copy"]["mem_n"],
                    "transformer_positions": config["transformer"]["copy"]["max_len"]},

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from demos.common import detection as det
-from demos.common import checkpoint, onnx_export, sidecar
+from demos.common import checkpoint, onnx_export, options, sidecar
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session
 from demos.rcnn import infer
@@ -74,6 +74,7 @@ def main(argv=None) -> dict:
                    "background); per-class NMS keeps the best.",
         "papers": ["girshick2014rich", "uijlings2013selective"],
         "models": [onnx_export.io_spec(path)],
+        "options": options.thresholds(infer.DEFAULTS),
         "labels": list(det.CLASSES),
         "preprocessing": infer.PREPROCESSING,
         "config": model.config.to_dict(),

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from demos.common import detection as det
-from demos.common import checkpoint, onnx_export, sidecar
+from demos.common import checkpoint, onnx_export, options, sidecar
 from demos.common.images import png_bytes
 from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_session, open_sessions, run
@@ -196,6 +196,13 @@ def main(argv=None) -> dict:
                    "backpropagation and deconvnet passes as forward operations, so the page needs no autograd.",
         "papers": ["zeiler2013visualizing", "simonyan2013deep", "springenberg2014striving"],
         "models": [onnx_export.io_spec(p) for p in paths],
+        "options": {  # the page's controls; `python -m demos run visualize … --set KEY=VALUE`
+            "target": options.choice("explain", infer.DEFAULTS["target"], [None, *det.CLASSES]),
+            "layer": options.integer("unit: layer", infer.DEFAULTS["layer"], 1, len(widths)),
+            "channel": options.integer("map", infer.DEFAULTS["channel"], 0, max(widths) - 1),
+            "patch": options.integer("occluder", infer.DEFAULTS["patch"], 4, size, 4),
+            "stride": options.integer("stride", infer.DEFAULTS["stride"], 1, 16),
+            "grey": options.number("occluder grey", infer.DEFAULTS["grey"], 0, 1, 0.05)},
         "preprocessing": infer.PREPROCESSING,
         "metrics": {**metrics, "localisation": loc},
         "figures": figures,

@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from demos.common import detection as det
-from demos.common import checkpoint, onnx_export, sidecar
+from demos.common import checkpoint, onnx_export, options, sidecar
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session, run
 from demos.yolo import infer
@@ -65,6 +65,7 @@ def main(argv=None) -> dict:
                    "of an 8×8 grid, two boxes with confidences and one class distribution.",
         "papers": ["redmon2016yolo"],
         "models": [onnx_export.io_spec(path)],
+        "options": options.thresholds(infer.DEFAULTS),
         "labels": list(det.CLASSES),
         "preprocessing": infer.PREPROCESSING,
         "config": config,
