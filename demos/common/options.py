@@ -62,14 +62,15 @@ def fits(spec: dict, value) -> bool:
     return spec["min"] <= value <= spec["max"] and _on_grid(value, spec)
 
 
-def problems(options: dict) -> list[str]:
-    """What JSON Schema cannot say about a sidecar's options: the default is a value the control has."""
+def problems(options: dict) -> list[tuple[str, str]]:
+    """What JSON Schema cannot say about a sidecar's options, as (key, message): min is below max, and
+    the default is a value the control can produce."""
     found = []
     for key, spec in options.items():
         if spec["type"] != "choice" and not spec["min"] < spec["max"]:
-            found.append(f"options.{key}: min must be below max")
+            found.append((key, f"options.{key}: min must be below max"))
         elif not fits(spec, spec["default"]):
-            found.append(f"options.{key}: default {json.dumps(spec['default'])} is not {describe(spec)}")
+            found.append((key, f"options.{key}: default {json.dumps(spec['default'])} is not {describe(spec)}"))
     return found
 
 

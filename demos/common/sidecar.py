@@ -1,22 +1,39 @@
-"""The JSON sidecar beside each exported model: schema, sha256 and loading.
+"""The JSON sidecar beside each exported model: one JSON Schema (sidecar.schema.json), sha256, loading.
 
-Standard library only, so `python -m demos list` works without numpy.
+The schema is checked with `jsonschema`; what a schema cannot say (an option's default is one its
+control can produce, the name matches the file) is checked here. docs/javascripts/sidecar.js applies
+the same schema in the browser. No numpy, so `python -m demos list` stays light.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import re
+from functools import cache
 from pathlib import Path
 
+import jsonschema
+
+from . import options, text
 from .errors import DemoError
 from .paths import MODELS_DIR
 
-REQUIRED = {"name": str, "title": str, "summary": str, "papers": list, "models": list,
-            "metrics": dict, "reproduce": str, "golden": list}
-MODEL_REQUIRED = {"file": str, "bytes": int, "sha256": str, "opset": int, "inputs": list, "outputs": list}
-DTYPES = {"float32", "int64", "int32", "bool", "uint8"}
+SCHEMA_PATH = Path(__file__).with_name("sidecar.schema.json")
 MAX_MODEL_BYTES = 2 * 1024 * 1024
+MAX_SHOWN = 5  # problems listed in one message
+# Keywords whose schema carries a reader-facing "description" of what the value must be.
+DESCRIBED = {"type", "pattern", "minItems", "minimum", "maximum", "minLength", "enum", "const", "oneOf", "anyOf",
+             "exclusiveMinimum", "propertyNames"}
+
+
+@cache
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
 
 
 def sha256_file(path: Path) -> str:
@@ -27,46 +44,73 @@ def names(models_dir: Path = MODELS_DIR) -> list[str]:
     return sorted(p.stem for p in Path(models_dir).glob("*.json"))
 
 
-def validate(sidecar: dict) -> list[str]:
+def json_path(parts) -> str:
+    """("models", 0, "file") → "models[0].file"; the root is "the sidecar"."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "the sidecar"
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    where = json_path(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = error.schema.get("properties", {})
+        extra = [key for key in error.instance if key not in known]
+        return f"{where}: unknown key {', '.join(repr(k) for k in extra)} (allowed: {', '.join(known)})"
+    if error.validator == "required":
+        return f"{where}: missing key {error.message.split(' is a required')[0]}"
+    described = error.schema.get("description") if error.validator in DESCRIBED else None
+    if described:
+        return f"{where} {described}, got {json.dumps(error.instance, ensure_ascii=False)[:60]}"
+    return f"{where}: {error.message[:160]}"
+
+
+def problem_paths(sidecar) -> list[tuple[list, str]]:
+    """Every problem as (JSON path, readable message); empty when the sidecar is well formed."""
+    errors = sorted(_validator().iter_errors(sidecar), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    found = [(list(e.absolute_path), _message(e)) for e in errors]
+    if not found:
+        found = [(["options", key], message) for key, message in options.problems(sidecar["options"])]
+    return found
+
+
+def validate(sidecar) -> list[str]:
     """Every problem with a sidecar's shape, as readable strings (empty when it is well formed)."""
-    problems = [f"'{key}' must be a {typ.__name__}" for key, typ in REQUIRED.items()
-                if not isinstance(sidecar.get(key), typ)]
-    for i, model in enumerate(sidecar.get("models") or []):
-        for key, typ in MODEL_REQUIRED.items():
-            if not isinstance(model.get(key), typ):
-                problems.append(f"models[{i}].{key} must be a {typ.__name__}")
-        for io in ("inputs", "outputs"):
-            for spec in model.get(io) or []:
-                if spec.get("dtype") not in DTYPES or not isinstance(spec.get("name"), str) \
-                        or not isinstance(spec.get("shape"), list):
-                    problems.append(f"models[{i}].{io}: each needs name, dtype in {sorted(DTYPES)}, shape")
-        if isinstance(model.get("bytes"), int) and model["bytes"] > MAX_MODEL_BYTES:
-            problems.append(f"models[{i}] is {model['bytes']} bytes, over the 2 MB budget")
-    if not sidecar.get("models"):
-        problems.append("'models' must list at least one ONNX file")
-    return problems
+    return [message for _, message in problem_paths(sidecar)]
+
+
+def parse(data: bytes, shown: str, name: str | None = None) -> dict:
+    """Bytes of a sidecar → the checked sidecar, or one DemoError naming `shown`."""
+    try:
+        sidecar = json.loads(text.decode(data, shown))
+    except json.JSONDecodeError as err:
+        raise DemoError(f"{shown}:{err.lineno}: not valid JSON ({err.msg})") from None
+    problems = validate(sidecar)
+    if not problems and name is not None and sidecar["name"] != name:
+        problems = [f"name is '{sidecar['name']}' but the file is {name}.json"]
+    if problems:
+        more = f" (and {len(problems) - MAX_SHOWN} more)" if len(problems) > MAX_SHOWN else ""
+        raise DemoError(f"{shown}: {'; '.join(problems[:MAX_SHOWN])}{more}")
+    return sidecar
 
 
 def read(name: str, models_dir: Path = MODELS_DIR) -> dict:
     """The sidecar of demo `name`, schema-checked (model files are not read)."""
     path = Path(models_dir) / f"{name}.json"
-    if not path.is_file():
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or not path.is_file():
         known = ", ".join(names(models_dir)) or "none"
         raise DemoError(f"unknown demo '{name}' (known: {known})")
-    try:
-        sidecar = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise DemoError(f"{path}:{err.lineno}: not valid JSON ({err.msg})") from None
-    problems = validate(sidecar)
-    if problems:
-        raise DemoError(f"{path}: {'; '.join(problems)}")
-    return sidecar
+    return parse(path.read_bytes(), str(path), name)
 
 
 def model_path(sidecar: dict, index: int = 0, models_dir: Path = MODELS_DIR) -> Path:
-    """The ONNX file of model `index`, after checking it exists and matches the sidecar's sha256."""
+    """The ONNX file of model `index`, after checking it is inside models_dir and matches its sha256."""
     entry = sidecar["models"][index]
+    folder = Path(models_dir).resolve()
     path = Path(models_dir) / entry["file"]
+    if path.resolve().parent != folder:  # the schema allows plain names only; a symlink may still lead out
+        raise DemoError(f"{sidecar['name']}.json: model file '{entry['file']}' is not inside {models_dir}")
     if not path.is_file():
         raise DemoError(f"model file {path} is missing; run `make models` or restore it from git")
     if sha256_file(path) != entry["sha256"]:

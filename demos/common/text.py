@@ -1,0 +1,30 @@
+"""Every text file the project reads — notes, .bib, sidecars, JSON inputs — is UTF-8; a file that is
+not gets one line naming it, the line and the byte offset, instead of a UnicodeDecodeError."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import DemoError
+
+
+def decode(data: bytes, shown: str) -> str:
+    """`data` as UTF-8 text (a leading byte-order mark is dropped), or a DemoError naming `shown`."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DemoError(f"{shown}:{line}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+                        "save the file as UTF-8") from None
+
+
+def read(path: Path, shown: str | None = None) -> str:
+    """The UTF-8 text of the file at `path`; errors name `shown` (default: the path)."""
+    shown = str(path) if shown is None else shown
+    try:
+        return decode(Path(path).read_bytes(), shown)
+    except IsADirectoryError:
+        raise DemoError(f"{shown} is a directory, not a file") from None
+    except FileNotFoundError:
+        raise DemoError(f"{shown}: no such file") from None
+    except OSError as err:
+        raise DemoError(f"{shown}: cannot be read ({err.strerror})") from None
