@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 
-from demos.common import sidecar as sc
+from demos.common import options, sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.paths import ROOT
 
@@ -64,28 +65,12 @@ def cmd_list() -> None:
         print(f"{name:20s} {card['title']}\n{'':20s} {files}\n{'':20s} metrics: {json.dumps(card['metrics'])}")
 
 
-_SCALARS = (int, float, str, bool, type(None))
-
-
-def apply_settings(inputs, settings: list[str]):
-    """Override the options `load_input` returned beside the data (KEY=VALUE, values read as JSON)."""
-    options = {k: v for k, v in inputs.items() if isinstance(v, _SCALARS)} if isinstance(inputs, dict) else {}
-    for setting in settings:
-        key, _, raw = setting.partition("=")
-        if key not in options:
-            known = ", ".join(f"{k}={v}" for k, v in options.items()) or "none"
-            raise DemoError(f"unknown option '{key}' (this demo's options and defaults: {known})")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError:
-            value = raw
-        default = options[key]
-        fits = (default is None or isinstance(value, type(default))
-                or (isinstance(default, float) and isinstance(value, int)))
-        if not fits or isinstance(value, bool) != isinstance(default, bool):
-            raise DemoError(f"option {key} takes a {type(default).__name__} like {default}, got {raw!r}")
-        inputs[key] = value
-    return inputs
+def apply_settings(inputs, settings: list[str], card: dict):
+    """Override the options `load_input` returned beside the data, each checked against the control the
+    sidecar declares for it (its type, range and step, or its choices)."""
+    if not settings:
+        return inputs
+    return options.apply(inputs if isinstance(inputs, dict) else {}, card["options"], settings)
 
 
 def cmd_run(name: str, path: str, as_json: bool, settings: list[str]) -> None:
@@ -93,7 +78,7 @@ def cmd_run(name: str, path: str, as_json: bool, settings: list[str]) -> None:
 
     card = sc.read(name)
     infer = _module(name, "infer")
-    inputs = apply_settings(infer.load_input(path, card), settings)
+    inputs = apply_settings(infer.load_input(path, card), settings, card)
     result = infer.predict(open_sessions(card), card, inputs)
     print(json.dumps(result) if as_json else infer.format_text(result, card))
 
@@ -112,6 +97,7 @@ def main(argv=None) -> int:
             cmd_run(args.name, args.input, args.json, args.set)
         else:
             cmd_build(args.command, args.name)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
     except DemoError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -119,7 +105,7 @@ def main(argv=None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `python -m demos run … | head`: the reader has what they wanted
-        sys.stderr.close()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 0
     return 0
 

@@ -1,125 +1,140 @@
-"""Read the inputs a reader saves from a demo page — PNG and .npy — with numpy and zlib only.
+"""Read the inputs a reader gives `python -m demos run`: images (Pillow) and .npy arrays (numpy).
 
-A small PNG decoder (8/16-bit grey, grey+alpha, RGB, RGBA and 8-bit palette; no interlacing)
-keeps `python -m demos run` free of imaging libraries, as the brief asks.
+Images: PNG, JPEG, WebP and GIF (the first frame); 8- or 16-bit; grey, palette, RGB, with or without
+alpha. The size is read from the header and checked before any pixel is decoded, so a small file that
+unpacks to gigabytes (a decompression bomb) is refused without unpacking it.
+
+.npy: read with allow_pickle=False; the shape and dtype are checked from the header before the data
+is read, and NaN, infinity and complex values are refused.
+
+Every problem is one DemoError line that names the file and says what is wrong with it.
 """
 from __future__ import annotations
 
-import struct
-import zlib
+import io
+import warnings
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from .errors import DemoError
 
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SIDE = 4096
-_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+MIN_SIDE = 8  # smaller images carry no drawing a demo could read
+MAX_PIXELS = MAX_SIDE * MAX_SIDE
+MAX_CHANNELS = 4
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+SIGNATURES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG", b"GIF87a": "GIF", b"GIF89a": "GIF"}
+NPY_MAGIC = b"\x93NUMPY"
+NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+NPY_MAX_HEADER = 10000  # numpy's own default: a longer header is not a real array's
+SIXTEEN_BIT = {"I;16", "I;16B", "I;16L", "I"}  # Pillow's modes for 16-bit grey PNGs
+
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, as a second line behind ours
 
 
-def _chunks(data: bytes):
-    pos = len(PNG_SIGNATURE)
-    while pos + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        yield kind, data[pos + 8:pos + 8 + length]
-        pos += 12 + length
+def _kind(head: bytes) -> str | None:
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head.startswith(NPY_MAGIC):
+        return "NPY"
+    return next((kind for sig, kind in SIGNATURES.items() if head.startswith(sig)), None)
 
 
-def _unfilter(raw: bytes, height: int, stride: int, bpp: int) -> np.ndarray:
-    out = bytearray(height * stride)
-    prev = bytearray(stride)
-    pos = 0
-    for row in range(height):
-        kind, line = raw[pos], bytearray(raw[pos + 1:pos + 1 + stride])
-        pos += 1 + stride
-        if kind == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 0xFF
-        elif kind == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, prev))
-        elif kind == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
-        elif kind == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
-                p = a + b - c
-                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 0xFF
-        elif kind != 0:
-            raise DemoError(f"PNG row {row} uses unknown filter type {kind} (the file is corrupt)")
-        out[row * stride:(row + 1) * stride] = line
-        prev = line
-    return np.frombuffer(bytes(out), dtype=np.uint8)
+def _check_size(width: int, height: int, shown: str) -> None:
+    if width > MAX_SIDE or height > MAX_SIDE:
+        raise DemoError(f"{shown} is {width}×{height} pixels; images up to {MAX_SIDE}×{MAX_SIDE} are accepted")
+    if width < MIN_SIDE or height < MIN_SIDE:
+        raise DemoError(f"{shown} is {width}×{height} pixels, too small: images must be at least {MIN_SIDE}×{MIN_SIDE}")
 
 
-def read_png(path: Path) -> np.ndarray:
-    """Pixels of a PNG as float32 in [0, 1], shape (H, W, C) with C in {1, 2, 3, 4} (palette → RGB(A))."""
-    return decode_png(Path(path).read_bytes(), str(path))
+def _pixels(image: Image.Image) -> np.ndarray:
+    """A loaded Pillow image → float32 (H, W, C) in [0, 1], C in {1, 2, 3, 4}; palette → RGB(A)."""
+    if image.mode in SIXTEEN_BIT:
+        grey = np.asarray(image, np.float64)
+        return (np.clip(grey, 0, 65535) / 65535).astype(np.float32)[..., None]
+    if image.mode in ("P", "PA"):
+        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
+    elif image.mode == "1":
+        image = image.convert("L")
+    elif image.mode not in ("L", "LA", "RGB", "RGBA"):
+        image = image.convert("RGBA" if "A" in image.mode else "RGB")  # CMYK JPEG, YCbCr, ...
+    array = np.asarray(image, np.uint8)
+    return (array.reshape(*array.shape[:2], -1) / np.float32(255)).astype(np.float32)
 
 
-def decode_png(data: bytes, path: str = "PNG data") -> np.ndarray:
-    """`read_png` for bytes in memory."""
-    if not data.startswith(PNG_SIGNATURE):
-        raise DemoError(f"{path} is not a PNG file")
-    chunks = list(_chunks(data))
-    header = next((body for kind, body in chunks if kind == b"IHDR"), None)
-    if header is None or len(header) != 13:
-        raise DemoError(f"{path} has no valid PNG header (the file is corrupt)")
-    width, height, depth, color, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    if color not in _CHANNELS or depth not in (8, 16) or (color == 3 and depth != 8):
-        raise DemoError(f"{path}: PNG colour type {color} at {depth} bits is not supported; save as 8-bit RGB or grey")
-    if interlace:
-        raise DemoError(f"{path} is an interlaced PNG; save it without interlacing")
-    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
-        raise DemoError(f"{path} is {width}×{height} pixels; images up to {MAX_SIDE}×{MAX_SIDE} are accepted")
-    channels, size = _CHANNELS[color], depth // 8
+def _decode(source, shown: str) -> np.ndarray:
     try:
-        raw = zlib.decompress(b"".join(body for kind, body in chunks if kind == b"IDAT"))
-    except zlib.error:
-        raise DemoError(f"{path}: PNG image data is corrupt") from None
-    stride = width * channels * size
-    if len(raw) < height * (stride + 1):
-        raise DemoError(f"{path}: PNG image data is truncated")
-    flat = _unfilter(raw, height, stride, channels * size)
-    if size == 2:
-        pixels = flat.view(">u2").reshape(height, width, channels).astype(np.float32) / 65535
-    else:
-        pixels = flat.reshape(height, width, channels).astype(np.float32) / 255
-    if color == 3:
-        palette = next((body for kind, body in chunks if kind == b"PLTE"), b"")
-        rgb = np.frombuffer(palette, np.uint8).reshape(-1, 3).astype(np.float32) / 255
-        indices = flat.reshape(height, width)
-        if indices.max(initial=0) >= len(rgb):
-            raise DemoError(f"{path}: PNG palette index out of range (the file is corrupt)")
-        pixels = rgb[indices]
-    return pixels
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(source, formats=FORMATS) as image:
+                _check_size(*image.size, shown)
+                image.seek(0)  # GIF, APNG, animated WebP: the first frame
+                image.load()
+                return _pixels(image)
+    except DemoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DemoError(f"{shown} declares more than {MAX_PIXELS} pixels; images up to {MAX_SIDE}×{MAX_SIDE} "
+                        "are accepted") from None
+    except Exception as err:  # noqa: BLE001 — Pillow's decoders raise OSError, SyntaxError, ValueError, ...
+        reason = str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        raise DemoError(f"{shown} cannot be decoded: the image is truncated or corrupt ({reason})") from None
 
 
-def read_npy(path: Path) -> np.ndarray:
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError) as err:
-        raise DemoError(f"{path} is not a readable .npy file ({err})") from None
-    if not np.issubdtype(array.dtype, np.number):
-        raise DemoError(f"{path} holds {array.dtype} values; expected numbers")
+def decode_png(data: bytes, shown: str = "image data") -> np.ndarray:
+    """Image bytes in memory (a golden example's PNG) → float32 (H, W, C) in [0, 1]."""
+    return _decode(io.BytesIO(data), shown)
+
+
+def read_npy(path: Path, shown: str | None = None) -> np.ndarray:
+    """A .npy array of numbers, (H, W) or (H, W, C ≤ 4), checked from its header before it is read."""
+    shown = str(path) if shown is None else shown
+    with open(path, "rb") as f:
+        try:
+            version = np.lib.format.read_magic(f)
+            header = NPY_HEADERS.get(version)
+            if header is None:
+                raise ValueError(f"format version {version[0]}.{version[1]}; save it with numpy.save")
+            shape, fortran, dtype = header(f, max_header_size=NPY_MAX_HEADER)
+        except (ValueError, SyntaxError, EOFError, OSError) as err:
+            raise DemoError(f"{shown} is not a readable .npy file ({str(err)[:120]})") from None
+        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf":
+            what = "complex numbers" if dtype.kind == "c" else f"{dtype} values"
+            raise DemoError(f"{shown} holds {what}; expected real numbers (integers or floats)")
+        if len(shape) not in (2, 3) or (len(shape) == 3 and not 1 <= shape[2] <= MAX_CHANNELS):
+            raise DemoError(f"{shown} has shape {shape}; expected (H, W) or (H, W, C) with C at most {MAX_CHANNELS}")
+        if shape[0] > MAX_SIDE or shape[1] > MAX_SIDE or 0 in shape:
+            raise DemoError(f"{shown} has shape {shape}; each side must be 1 to {MAX_SIDE}")
+        count = int(np.prod(shape))
+        data = f.read(count * dtype.itemsize + 1)
+    if len(data) != count * dtype.itemsize:
+        raise DemoError(f"{shown} is truncated or has extra bytes: its header declares {shape} {dtype}")
+    array = np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C")
+    if dtype.kind == "f" and not np.isfinite(array).all():
+        raise DemoError(f"{shown} holds NaN or infinite values; every value must be a finite number")
     return array
 
 
 def read_image(path: Path) -> np.ndarray:
-    """A .png or .npy file as an array; anything else is refused with a readable message."""
+    """An image file as float32 (H, W, C) in [0, 1], or a .npy file as its array; anything else is refused."""
     path = Path(path)
+    shown = str(path)
+    if path.is_dir():
+        raise DemoError(f"{shown} is a directory; give an image (PNG, JPEG, WebP, GIF) or a .npy file")
     if not path.is_file():
-        raise DemoError(f"{path}: no such file")
-    head = path.read_bytes()[:8]
-    if head.startswith(PNG_SIGNATURE):
-        return read_png(path)
-    if head.startswith(b"\x93NUMPY"):
-        return read_npy(path)
-    raise DemoError(f"{path} is neither a PNG nor a .npy file")
+        raise DemoError(f"{shown}: no such file")
+    with open(path, "rb") as f:
+        head = f.read(16)
+    if not head:
+        raise DemoError(f"{shown} is empty (0 bytes)")
+    kind = _kind(head)
+    if kind == "NPY":
+        return read_npy(path, shown)
+    if kind is None:
+        raise DemoError(f"{shown} is neither a PNG, JPEG, WebP or GIF image nor a .npy file")
+    return _decode(path, shown)
 
 
 def to_gray(pixels: np.ndarray) -> np.ndarray:
@@ -139,13 +154,7 @@ def to_gray(pixels: np.ndarray) -> np.ndarray:
 
 
 def png_bytes(pixels: np.ndarray) -> bytes:
-    """An (H, W, 3) or (H, W) uint8 array as PNG bytes (8-bit RGB or grey, no filtering)."""
-    pixels = np.ascontiguousarray(pixels, np.uint8)
-    height, width = pixels.shape[:2]
-    color = 2 if pixels.ndim == 3 else 0
-    rows = pixels.reshape(height, -1)
-    raw = b"".join(b"\x00" + row.tobytes() for row in rows)
-    chunk = lambda kind, body: (struct.pack(">I", len(body)) + kind + body
-                                + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF))
-    header = struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0)
-    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    """An (H, W, 3) or (H, W) uint8 array as PNG bytes (8-bit RGB or grey)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(pixels, np.uint8)).save(buffer, "PNG", compress_level=9)
+    return buffer.getvalue()

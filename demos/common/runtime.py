@@ -10,6 +10,9 @@ from . import sidecar as sc
 from .errors import DemoError
 from .paths import MODELS_DIR
 
+ORT_DTYPES = {"tensor(float)": "float32", "tensor(int64)": "int64", "tensor(int32)": "int32",
+              "tensor(bool)": "bool", "tensor(uint8)": "uint8"}
+
 
 def open_session(path: Path) -> ort.InferenceSession:
     options = ort.SessionOptions()
@@ -17,13 +20,33 @@ def open_session(path: Path) -> ort.InferenceSession:
     options.log_severity_level = 3
     try:
         return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    except Exception as err:  # onnxruntime raises its own untyped errors for bad files
+    except Exception as err:  # noqa: BLE001 — onnxruntime raises its own untyped errors for bad files
         raise DemoError(f"{path} is not a loadable ONNX model ({str(err).splitlines()[0][:160]})") from None
 
 
+def _signature(specs) -> list[tuple]:
+    """(name, dtype, shape) with named dimensions as None: what must agree between sidecar and file."""
+    return [(s["name"], s["dtype"], [d if isinstance(d, int) else None for d in s["shape"]]) for s in specs]
+
+
+def check_inputs(session: ort.InferenceSession, entry: dict, shown: str) -> None:
+    """The ONNX file's own inputs are the ones the sidecar declares, before anything runs."""
+    actual = [{"name": i.name, "dtype": ORT_DTYPES.get(i.type, i.type), "shape": list(i.shape)}
+              for i in session.get_inputs()]
+    if _signature(actual) != _signature(entry["inputs"]):
+        said = lambda specs: ", ".join(f"{n} {t} {s}" for n, t, s in _signature(specs))
+        raise DemoError(f"{shown}: {entry['file']} takes {said(actual)} but the sidecar declares "
+                        f"{said(entry['inputs'])} (is it another demo's model?)")
+
+
 def open_sessions(sidecar: dict, models_dir: Path = MODELS_DIR) -> list[ort.InferenceSession]:
-    """One verified session per model listed in the sidecar, in order."""
-    return [open_session(sc.model_path(sidecar, i, models_dir)) for i in range(len(sidecar["models"]))]
+    """One verified session per model listed in the sidecar, in order, its inputs checked."""
+    sessions = []
+    for i, entry in enumerate(sidecar["models"]):
+        session = open_session(sc.model_path(sidecar, i, models_dir))
+        check_inputs(session, entry, f"{Path(models_dir) / sidecar['name']}.json")
+        sessions.append(session)
+    return sessions
 
 
 def run(session: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
