@@ -10,7 +10,7 @@ if SCRIPTS not in sys.path:
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 
-from notes import backlinks, citations, notebooks, papers, sitecheck, vendor  # noqa: E402
+from notes import backlinks, citations, htmlcheck, notebooks, papers, sitecheck, vendor  # noqa: E402
 from notes.checker import NOTEBOOKS, Layout, Scan, is_markdown_note, scan  # noqa: E402
 from notes.problems import format_problems  # noqa: E402
 
@@ -50,7 +50,12 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
-    """Notebook pages: link notes by their URLs, and drop nbconvert's mermaid loader (a CDN import)."""
+    """Every page's HTML checked as a browser reads it, first (math rendered later is ours, not the note's).
+    Notebook pages: link notes by their URLs, and drop nbconvert's mermaid loader (a CDN import)."""
+    shown = f"{Layout(_root(config), Path(config.docs_dir)).docs_shown}/{page.file.src_uri}"
+    unsafe = htmlcheck.page_problems(html, page.file.src_uri, page.file.abs_src_path, shown)
+    if unsafe:
+        raise PluginError(format_problems(unsafe))
     if not page.file.src_uri.startswith(NOTEBOOKS):
         return html
 
@@ -60,7 +65,6 @@ def on_page_content(html, page, config, files):
 
     html, missing = notebooks.rewrite_note_links(html, page.file.src_uri, url_of)
     if missing:
-        shown = f"{Layout(_root(config), Path(config.docs_dir)).docs_shown}/{page.file.src_uri}"
         raise PluginError(format_problems(notebooks.broken_links(shown, Path(page.file.abs_src_path), missing)))
     return notebooks.strip_remote_imports(html)
 

@@ -28,6 +28,14 @@ def note(title: str, body: str) -> str:
     return HEAD.format(title=title) + textwrap.dedent(body)
 
 
+def toy_sidecar(papers: list[str]) -> str:
+    """A sidecar of the one schema for a demo "toy" (digits' own, renamed), with one option."""
+    card = json.loads((ROOT / "exported_models/digits.json").read_text())
+    card.update(name="toy", papers=papers,
+                options={"speed": {"label": "speed", "type": "number", "min": 0, "max": 2, "step": 0.5, "default": 1}})
+    return json.dumps(card, indent=1)
+
+
 @pytest.fixture
 def tree(tmp_path):
     """A repository with two good notes, a papers page, one demo (toy) and a bibliography."""
@@ -50,7 +58,7 @@ def tree(tmp_path):
         (docs / name).parent.mkdir(parents=True, exist_ok=True)
         (docs / name).write_text(text)
     (tmp_path / "exported_models").mkdir()
-    (tmp_path / "exported_models/toy.json").write_text(json.dumps({"name": "toy", "papers": ["known2014"]}, indent=2))
+    (tmp_path / "exported_models/toy.json").write_text(toy_sidecar(["known2014"]))
     return tmp_path
 
 
@@ -90,11 +98,11 @@ def test_demo_without_browser_module(tree):
 
 
 def test_broken_internal_links(tree):
-    write(tree, "nlp/c.md", note("C", "# C\n\n[gone](../cnn/gone.md) and [no paper](../papers.md#nobody)\n\n[ref]: b2.md\n"))
+    write(tree, "nlp/c.md", note("C", "# C\n\n[gone](../cnn/gone.md) and [no paper](../papers.md#nobody)\n\nSee [this][ref].\n\n[ref]: b2.md\n"))
     assert problems(tree) == [
         "docs/nlp/c.md:8: broken link '../cnn/gone.md': docs/cnn/gone.md does not exist",
         "docs/nlp/c.md:8: link '../papers.md#nobody' points to no paper: 'nobody' is not a key in docs/papers.bib",
-        "docs/nlp/c.md:10: broken link 'b2.md': docs/nlp/b2.md does not exist",
+        "docs/nlp/c.md:12: broken link 'b2.md': docs/nlp/b2.md does not exist",
     ]
 
 
@@ -143,19 +151,19 @@ def test_raw_script_tag(tree):
 
 
 @pytest.mark.parametrize(
-    "html",
+    ("html", "message"),
     [
-        '<img src="https://cdn.example.com/fig.png">',
-        '<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">',
-        "![figure](https://example.com/fig.png)",
-        '<iframe src="//www.youtube.com/embed/x"></iframe>',
-        "<style>@import url(https://cdn.example.com/x.css);</style>",
+        ('<img src="https://cdn.example.com/fig.png">', "third-party resource 'https://cdn.example.com/fig.png'"),
+        ('<link rel="stylesheet" href="https://fonts.googleapis.com/css?family=Roboto">', "<link> loads a resource"),
+        ("![figure](https://example.com/fig.png)", "third-party resource 'https://example.com/fig.png'"),
+        ('<iframe src="//www.youtube.com/embed/x"></iframe>', "<iframe> embeds another document"),
+        ("<style>@import url(https://cdn.example.com/x.css);</style>", "<style> belongs in docs/stylesheets/"),
     ],
 )
-def test_third_party_resources(tree, html):
+def test_third_party_resources(tree, html, message):
     write(tree, "nlp/c.md", note("C", f"# C\n\n{html}\n"))
     found = problems(tree)
-    assert len(found) == 1 and found[0].startswith("docs/nlp/c.md:8: third-party resource '")
+    assert len(found) == 1 and found[0].startswith(f"docs/nlp/c.md:8: {message}"), found
 
 
 def test_code_fences_and_spans_are_ignored(tree):
@@ -180,8 +188,9 @@ def test_code_fences_and_spans_are_ignored(tree):
 
 def test_sidecar_with_unknown_paper_key(tree):
     sidecar = tree / "exported_models/toy.json"
-    sidecar.write_text(json.dumps({"name": "toy", "papers": ["known2014", "ghost2020"]}, indent=2))
-    assert problems(tree) == ["exported_models/toy.json:5: unknown paper key 'ghost2020'; add it to docs/papers.bib"]
+    sidecar.write_text(toy_sidecar(["known2014", "ghost2020"]))
+    line = sidecar.read_text().split('"ghost2020"')[0].count("\n") + 1
+    assert problems(tree) == [f"exported_models/toy.json:{line}: unknown paper key 'ghost2020'; add it to docs/papers.bib"]
 
 
 def test_problems_in_papers_bib_fail_the_scan(tree):

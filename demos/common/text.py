@@ -7,14 +7,22 @@ from pathlib import Path
 from .errors import DemoError
 
 
+class NotUTF8(DemoError):
+    """A file that is not UTF-8 text; `line` and `reason` let the note checker print `file:line: reason`."""
+
+    def __init__(self, shown: str, line: int, reason: str):
+        super().__init__(f"{shown}:{line}: {reason}")
+        self.line, self.reason = line, reason
+
+
 def decode(data: bytes, shown: str) -> str:
-    """`data` as UTF-8 text (a leading byte-order mark is dropped), or a DemoError naming `shown`."""
+    """`data` as UTF-8 text (a leading byte-order mark is dropped), or NotUTF8 naming `shown`."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
-        raise DemoError(f"{shown}:{line}: not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
-                        "save the file as UTF-8") from None
+        raise NotUTF8(shown, line, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start}); "
+                      "save the file as UTF-8") from None
 
 
 def read(path: Path, shown: str | None = None) -> str:

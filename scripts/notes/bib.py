@@ -9,12 +9,13 @@ from bibtexparser import middlewares
 from bibtexparser.model import DuplicateBlockKeyBlock
 from pylatexenc.latex2text import LatexNodes2Text
 
+from demos.common.text import NotUTF8, decode
 from notes.problems import Problem
 
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$")  # usable as a URL anchor and in [@key]
 YEAR = re.compile(r"^\d{4}$")
 ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5})(v\d+)?")
-SWALLOWED_FIELD = re.compile(r"\n\s*(\w+)\s*=")  # a value running into the next field: missing comma
+SWALLOWED_FIELD = re.compile(r"\n[ \t]*(\w+)[ \t]*=")  # a value running into the next field: missing comma
 HOVER_AUTHORS = 3  # longer author lists end in "et al." in the hover text
 VENUE_FIELDS = ("journal", "booktitle", "howpublished", "publisher", "school", "institution")
 
@@ -171,4 +172,8 @@ def parse(text: str, shown: str = "docs/papers.bib") -> tuple[dict[str, Paper], 
 def load(path: Path, shown: str = "docs/papers.bib") -> tuple[dict[str, Paper], list[Problem]]:
     if not path.is_file():
         return {}, [Problem(shown, 1, "the bibliography file is missing; create it with one @article{key, ...} per paper")]
-    return parse(path.read_text(encoding="utf-8"), shown)
+    try:
+        text = decode(path.read_bytes(), shown)
+    except NotUTF8 as error:
+        return {}, [Problem(shown, error.line, error.reason)]
+    return parse(text, shown)

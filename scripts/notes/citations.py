@@ -8,14 +8,21 @@ from notes.markdown import escape, prose_lines, rewrite_prose
 from notes.problems import Problem
 
 PAPERS_PAGE = "papers.md"
-# A bracket that starts with @ and is not a link text ("[@x](...)", "[@x][ref]").
-CITATION = re.compile(r"\[\s*(@[^\[\]]*?)\s*\](?![(\[])")
+# A bracket holding no other bracket, not a link text ("[@x](...)", "[@x][ref]"); is_citation() then asks
+# for a leading @. Each match scans up to the next bracket only, so a long line costs linear time.
+CITATION = re.compile(r"\[([^\[\]]*)\](?![(\[])")
 
 
-def is_citation(match: re.Match) -> bool:
-    """False for a reference definition, "[@x]: https://...", at the start of a line."""
-    text = match.string
-    return not (text[: match.start()].strip() == "" and text[match.end():].startswith(":"))
+def is_citation(match: re.Match, indent: int) -> bool:
+    """An "[@...]" bracket, but not a reference definition, "[@x]: https://...", at the start of a line
+    (`indent`: where the line's text starts, computed once per line)."""
+    if not match.group(1).lstrip().startswith("@"):
+        return False
+    return not (match.start() == indent and match.string.startswith(":", match.end()))
+
+
+def indent_of(text: str) -> int:
+    return len(text) - len(text.lstrip())
 
 
 def parse_keys(inner: str) -> list[str] | None:
@@ -33,8 +40,9 @@ def find(lines: list[str], first_line: int, shown: str, papers: dict[str, Paper]
     """Return (line, key) for every citation outside code, and problems for bad or unknown keys."""
     cited, problems = [], []
     for number, line in prose_lines(lines, first_line):
-        for match in filter(is_citation, CITATION.finditer(line)):
-            keys = parse_keys(match.group(1))
+        indent = indent_of(line)
+        for match in (m for m in CITATION.finditer(line) if is_citation(m, indent)):
+            keys = parse_keys(match.group(1).strip())
             if keys is None:
                 problems.append(Problem(shown, number, f"malformed citation '{match.group(0)}'; write [@key] or [@key1; @key2]"))
                 continue
@@ -68,10 +76,15 @@ def render(keys: list[str], papers: dict[str, Paper], page_src_uri: str) -> str:
 def rewrite(markdown: str, papers: dict[str, Paper], page_src_uri: str) -> str:
     """Replace every known citation outside code with links to the papers page."""
 
-    def replace(match: re.Match) -> str:
-        keys = parse_keys(match.group(1))
-        if not is_citation(match) or keys is None or any(key not in papers for key in keys):
-            return match.group(0)
-        return render(keys, papers, page_src_uri)
+    def rewrite_text(text: str) -> str:
+        indent = indent_of(text)
 
-    return rewrite_prose(markdown, lambda text: CITATION.sub(replace, text))
+        def replace(match: re.Match) -> str:
+            keys = parse_keys(match.group(1).strip())
+            if not is_citation(match, indent) or keys is None or any(key not in papers for key in keys):
+                return match.group(0)
+            return render(keys, papers, page_src_uri)
+
+        return CITATION.sub(replace, text)
+
+    return rewrite_prose(markdown, rewrite_text)

@@ -9,8 +9,6 @@ import re
 from collections.abc import Callable, Iterator
 
 FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
-CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
-HTML_COMMENT = re.compile(r"<!--.*?-->")
 
 
 def escape(text: str) -> str:
@@ -56,10 +54,58 @@ def iter_lines_outside_fences(lines: list[str], first_line: int = 1) -> Iterator
             yield number, line, True
 
 
+def code_spans(line: str) -> list[tuple[int, int]]:
+    """(start, end) of each `code span`: a run of n backticks up to the next run of exactly n.
+
+    One pass over the backtick runs, with a pointer per run length: linear, where a backtracking regular
+    expression is quadratic on a long line of unmatched backticks.
+    """
+    runs, i = [], line.find("`")
+    while i >= 0:
+        j = i
+        while j < len(line) and line[j] == "`":
+            j += 1
+        runs.append((i, j))
+        i = line.find("`", j)
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    pointer = dict.fromkeys(by_length, 0)
+    spans, index = [], 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        while pointer[end - start] < len(same) and same[pointer[end - start]] <= index:
+            pointer[end - start] += 1
+        if pointer[end - start] == len(same):
+            index += 1  # no closing run: the backticks are literal
+            continue
+        closing = same[pointer[end - start]]
+        spans.append((start, runs[closing][1]))
+        index = closing + 1
+    return spans
+
+
+def _comments(line: str) -> list[tuple[int, int]]:
+    spans, i = [], line.find("<!--")
+    while i >= 0:
+        end = line.find("-->", i + 4)
+        if end < 0:
+            break
+        spans.append((i, end + 3))
+        i = line.find("<!--", end + 3)
+    return spans
+
+
 def mask_code(line: str) -> str:
     """Blank out code spans and one-line HTML comments, keeping the line's length."""
-    line = CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
-    return HTML_COMMENT.sub(lambda m: " " * len(m.group(0)), line)
+    for spans in (code_spans, _comments):
+        pieces, last = [], 0
+        for start, end in spans(line):
+            pieces += [line[last:start], " " * (end - start)]
+            last = end
+        line = "".join(pieces) + line[last:]
+    return line
 
 
 def prose_lines(lines: list[str], first_line: int = 1) -> Iterator[tuple[int, str]]:
@@ -77,10 +123,10 @@ def rewrite_prose(text: str, rewrite: Callable[[str], str]) -> str:
             out.append(line)
             continue
         pieces, last = [], 0
-        for span in CODE_SPAN.finditer(line):
-            pieces.append(rewrite(line[last : span.start()]))
-            pieces.append(span.group(0))
-            last = span.end()
+        for start, end in code_spans(line):
+            pieces.append(rewrite(line[last:start]))
+            pieces.append(line[start:end])
+            last = end
         pieces.append(rewrite(line[last:]))
         out.append("".join(pieces))
     return "\n".join(out)
