@@ -19,6 +19,7 @@ from urllib.parse import parse_qs
 import numpy as np
 
 from demos.common.errors import DemoError
+from demos.common.text import read as read_text
 from demos.memory_transformer import infer as tr_infer
 from demos.ntm import infer as ntm_infer
 
@@ -54,11 +55,28 @@ def parse_query(query: str, sidecar: dict) -> dict:
     raise DemoError(f"task must be 'copy' or 'recall' (got '{task}')")
 
 
+JSON_FORM = ('a memory input file holds {"task": "copy", "bits": [[0, 1, ...], ...]} or '
+             '{"task": "recall", "items": [[[0, 1, ...], ...], ...], "query": 0}')
+
+
+def _well_formed(inputs: dict) -> bool:
+    """The JSON form's types (lists of lists, a whole-number query), checked before anything indexes them."""
+    vectors = lambda v: isinstance(v, list) and all(isinstance(x, list) for x in v)
+    if inputs["task"] == "copy":
+        return vectors(inputs.get("bits"))
+    items = inputs.get("items")
+    return isinstance(items, list) and all(vectors(i) for i in items) and type(inputs.get("query")) is int
+
+
 def check(inputs: dict, sidecar: dict) -> dict:
     """Refuse what no model can run: empty sequences, bad cells, sizes past the demo's input limit."""
+    if not isinstance(inputs, dict) or not isinstance(inputs.get("task"), str):
+        raise DemoError(JSON_FORM)
     spec = sidecar["tasks"][inputs.get("task")] if inputs.get("task") in sidecar["tasks"] else None
     if spec is None:
         raise DemoError(f"task must be 'copy' or 'recall' (got '{inputs.get('task')}')")
+    if not _well_formed(inputs):
+        raise DemoError(JSON_FORM)
     cells = inputs["bits"] if inputs["task"] == "copy" else [v for item in inputs["items"] for v in item]
     if any(len(v) != spec["n_out"] or any(b not in (0, 1) for b in v) for v in cells):
         raise DemoError(f"every {inputs['task']} vector must have {spec['n_out']} cells, each 0 or 1")
@@ -85,9 +103,11 @@ def load_input(path, sidecar: dict) -> dict:
         found = p.is_file()
     except OSError:  # e.g. a name too long for the file system
         found = False
+    if not found and p.is_dir():
+        raise DemoError(f"{p} is a directory; give a file, or a query like 'task=copy&bits=10110010.01100111'")
     if not found:
         raise DemoError(f"{p}: no such file (give a file, or a query like 'task=copy&bits=10110010.01100111')")
-    content = p.read_text(errors="replace").strip()
+    content = read_text(p).strip()
     if content.startswith("{"):
         try:
             return check(json.loads(content), sidecar)

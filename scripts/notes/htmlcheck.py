@@ -133,8 +133,10 @@ def url_problem(raw: str, kind: str, tag: str) -> str | None:
         if scheme is None or scheme in LINK_SCHEMES:
             return None
         return f"link with scheme '{scheme}:' in <{tag}>; links may use http, https, mailto or a relative path"
-    if scheme is not None or url.startswith("//"):
+    if scheme in ("http", "https") or url.startswith("//"):
         return f"third-party resource '{raw.strip()}': {FIX_REMOTE}"
+    if scheme is not None:
+        return f"resource '{raw.strip()}' in <{tag}> uses the scheme '{scheme}:'; {FIX_REMOTE}"
     return None
 
 
