@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from notes.citations import PAPERS_PAGE
+from notes.htmlcheck import strip_url
 from notes.problems import Problem
 
 SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -33,7 +34,7 @@ def check(targets, line_of, page_src_uri: str, shown: str, known_files: set[str]
     links, anchors, problems = [], [], []
     folder = posixpath.dirname(page_src_uri)
     for raw, needles in targets:
-        target = raw.strip()
+        target = strip_url(raw)  # as the browser reads it: "/\\host/x" is "//host/x", another site
         if not target or SCHEME.match(target) or target.startswith("//"):
             continue
         line = line_of(needles)
