@@ -5,7 +5,6 @@ import re
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,10 +12,16 @@ from hypothesis import strategies as st
 
 from notes import htmlcheck
 from notes.checker import Layout, scan
-from test_notes_checker import HEAD, MKDOCS_YML, ROOT, note, problems, toy_sidecar, tree, write  # noqa: F401
+from test_notes_checker import HEAD, MKDOCS_YML, ROOT, make_tree, note, problems, write
 
 REMOTE = "save the file under docs/assets/ and use a relative path (nothing is fetched from other hosts)"
 NO_SCRIPT = "notes may not run scripts"
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return make_tree(tmp_path)
+
 # (line of Markdown, the one problem it must give at line 8 of docs/nlp/c.md)
 HOSTILE = [
     ('<div onclick="alert(1)">x</div>', f"event-handler attribute 'onclick' on <div>; {NO_SCRIPT}"),

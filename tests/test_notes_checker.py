@@ -36,8 +36,7 @@ def toy_sidecar(papers: list[str]) -> str:
     return json.dumps(card, indent=1)
 
 
-@pytest.fixture
-def tree(tmp_path):
+def make_tree(tmp_path: Path) -> Path:
     """A repository with two good notes, a papers page, one demo (toy) and a bibliography."""
     docs = tmp_path / "docs"
     files = {
@@ -60,6 +59,11 @@ def tree(tmp_path):
     (tmp_path / "exported_models").mkdir()
     (tmp_path / "exported_models/toy.json").write_text(toy_sidecar(["known2014"]))
     return tmp_path
+
+
+@pytest.fixture
+def tree(tmp_path):
+    return make_tree(tmp_path)
 
 
 def problems(root: Path) -> list[str]:
