@@ -51,4 +51,10 @@ def open_sessions(sidecar: dict, models_dir: Path = MODELS_DIR) -> list[ort.Infe
 
 def run(session: ort.InferenceSession, feeds: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     names = [o.name for o in session.get_outputs()]
-    return dict(zip(names, session.run(names, feeds)))
+    try:
+        return dict(zip(names, session.run(names, feeds)))
+    except (ort.capi.onnxruntime_pybind11_state.InvalidArgument, ort.capi.onnxruntime_pybind11_state.Fail) as err:
+        reason = str(err).split(" : ")[-1].splitlines()[0][:160]
+        model = Path(getattr(session, "_model_path", "the model")).name
+        raise DemoError(f"onnxruntime refused the input of {model} "
+                        f"(is the sidecar's model another demo's?): {reason}") from None
