@@ -95,10 +95,11 @@ class Page:
     links: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # (href or src, needles)
     demos: list[DemoBox] = field(default_factory=list)
     misspelt: list[Finding] = field(default_factory=list)
+    tag_text: str = ""  # the element being checked, as written in the HTML: raw HTML in a note is found by it
 
     def add(self, message: str, *needles: str) -> None:
         if len(self.findings) < MAX_FINDINGS:
-            self.findings.append(Finding(message, tuple(n for n in needles if n)))
+            self.findings.append(Finding(message, tuple(n for n in (self.tag_text, *needles) if n)))
 
 
 def strip_url(value: str) -> str:
@@ -302,7 +303,7 @@ def walk(html: str, page: Page | None = None, content_classes: tuple[str, ...] =
     element of one of those classes (a Markdown cell, an output) are the note's; the template around them
     is only checked for third-party resources."""
     page = page or Page()
-    root = JustHTML(html, fragment=True, sanitize=False).root
+    root = JustHTML(html, fragment=True, sanitize=False, track_node_locations=True).root
     stack = [(child, not content_classes) for child in reversed(_children(root))]
     while stack:
         node, ours = stack.pop()
@@ -312,8 +313,11 @@ def walk(html: str, page: Page | None = None, content_classes: tuple[str, ...] =
         if not ours and any(c in content_classes for c in (node.attrs or {}).get("class", "").split()):
             ours = True
         if ours:
+            start = node.origin_offset
+            page.tag_text = html[start:html.find(">", start) + 1] if start is not None else ""
             _element(page, node)
         else:
+            page.tag_text = ""
             _scaffold(page, node)
         stack.extend((child, ours) for child in reversed(_children(node)))
     return page
