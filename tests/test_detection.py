@@ -52,8 +52,8 @@ def test_shape_masks_and_box_of_a_known_square():
 
 def test_iou_by_hand():
     a = np.array([[0, 0, 10, 10]])
-    b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10]])
-    assert_allclose(det.iou(a, b), [[50 / 150, 0.0, 1.0]])
+    b = np.array([[5, 0, 15, 10], [20, 20, 30, 30], [0, 0, 10, 10], [20, 0, 30, 10], [0, 12, 10, 20]])
+    assert_allclose(det.iou(a, b), [[50 / 150, 0.0, 1.0, 0.0, 0.0]])    # side by side or stacked: 0, not < 0
 
 
 def test_nms_keeps_the_best_of_each_class():
@@ -62,6 +62,14 @@ def test_nms_keeps_the_best_of_each_class():
     labels = np.array([0, 0, 1, 0])
     assert det.nms(boxes, scores, labels, 0.5).tolist() == [1, 2, 3]   # box 0 overlaps box 1 (IoU 0.82)
     assert det.nms(boxes, scores, labels, 0.9).tolist() == [1, 0, 2, 3]
+
+
+def test_nms_drops_only_above_the_threshold_and_breaks_ties_by_index():
+    boxes = np.array([[0, 0, 10, 10], [0, 0, 10, 5], [0, 0, 10, 10]], float)     # IoU(0, 1) = 0.5 exactly
+    labels = np.zeros(3, int)
+    assert det.nms(boxes, np.array([0.9, 0.8, 0.1]), labels, 0.5).tolist() == [0, 1]    # 0.5 is not > 0.5
+    assert det.nms(boxes, np.array([0.9, 0.8, 0.1]), labels, 0.49).tolist() == [0]
+    assert det.nms(boxes, np.array([0.7, 0.1, 0.7]), labels, 0.5).tolist() == [0, 1]    # tie: lower index
 
 
 @pytest.mark.parametrize("bad", [-0.1, 1.5, float("nan")])
@@ -79,6 +87,9 @@ def test_decode_yolo_by_hand():
     boxes, scores, labels, cells = det.decode_yolo(grid, 2, 0.5, size=64)
     assert_allclose(boxes, [[0, 32 + 8 - 8, 32, 40 + 8]])  # centre (16, 40), 32 × 16
     assert_allclose(scores, [0.56]) and labels.tolist() == [1] and cells.tolist() == [[1, 0, 1]]
+    grid[1, 0, 9], grid[1, 0, 11] = 0.5, 0.5                # score 0.25 exactly: kept at confidence 0.25
+    assert len(det.decode_yolo(grid, 2, 0.25, size=64)[1]) == 1
+    assert len(det.decode_yolo(grid, 2, 0.2500001, size=64)[1]) == 0
 
 
 def test_map_of_a_hand_checked_case():
@@ -95,6 +106,40 @@ def test_map_of_a_hand_checked_case():
     assert result["map"] == pytest.approx(0.25)
     perfect = [(b.astype(float), np.ones(len(b)), l) for b, l in truths]
     assert det.mean_average_precision(perfect, truths, classes=2)["map"] == 1.0
+
+
+def test_map_takes_the_precision_envelope():
+    """Ranked: miss, hit, hit of 2 objects → (r, p) = (0, 0), (.5, .5), (1, .67). The envelope lifts the
+    precision at recall .5 to .67: AP = .5 · 2/3 + .5 · 2/3 = 2/3 (without it .5 · .5 + .5 · 2/3 = .583)."""
+    truths = [(np.array([[0, 0, 10, 10], [20, 20, 30, 30]]), np.array([0, 0]))]
+    detections = [(np.array([[40, 40, 50, 50], [0, 0, 10, 10], [20, 20, 30, 30]]), np.array([0.9, 0.8, 0.7]),
+                   np.array([0, 0, 0]))]
+    assert det.mean_average_precision(detections, truths, classes=1)["ap"][0] == pytest.approx(2 / 3)
+    assert det.average_precision(np.array([0, 0.5, 1]), np.array([0, 0.5, 2 / 3])) == pytest.approx(2 / 3)
+    assert det.average_precision(np.array([0.5, 0.5, 1]), np.array([1, 0.5, 2 / 3])) == pytest.approx(5 / 6)
+
+
+@pytest.mark.parametrize("height, hit", [(3, False), (4, False), (5, True), (10, True)])
+def test_map_matches_at_iou_one_half_exactly(height, hit):
+    """A 10×height box inside a 10×10 object has IoU height/10: a hit from 0.5 on (0.3 and 0.4 are misses)."""
+    truths = [(np.array([[0, 0, 10, 10]]), np.array([0]))]
+    detections = [(np.array([[0, 0, 10, height]]), np.array([0.9]), np.array([0]))]
+    assert det.mean_average_precision(detections, truths, classes=1)["map"] == (1.0 if hit else 0.0)
+    assert det.mean_average_precision(detections, truths, classes=1, threshold=0.3)["map"] == (height >= 3) * 1.0
+
+
+def test_map_matches_the_best_free_object_and_ranks_by_score():
+    """Objects A (0, 0)-(10, 10) and B (0, 2)-(10, 12). The top detection has IoU .73 with A and .9 with B:
+    it takes B, the best, so the second (IoU .7 with A, .42 with B) hits A. Taking the first free object
+    instead would leave the second a miss (AP .5). A low-scored miss ranked last costs nothing."""
+    truths = [(np.array([[0, 0, 10, 10], [0, 2, 10, 12]]), np.array([1, 1]))]
+    detections = [(np.array([[40, 40, 50, 50], [0, 2, 10, 11], [0, 0, 10, 7]]), np.array([0.1, 0.9, 0.8]),
+                   np.array([1, 1, 1]))]
+    result = det.mean_average_precision(detections, truths, classes=3)
+    assert result["ap"] == {1: pytest.approx(1.0)}          # classes 0 and 2 have no objects: not averaged
+    assert result["map"] == pytest.approx(1.0)
+    wrong_class = [(detections[0][0], detections[0][1], np.array([1, 2, 1]))]
+    assert det.mean_average_precision(wrong_class, truths, classes=3)["map"] == pytest.approx(0.5)
 
 
 def test_png_round_trip_and_scene_loading(tmp_path):
@@ -150,6 +195,31 @@ def test_javascript_decodes_and_suppresses_yolo_golden_grids_like_python():
         boxes, scores, labels, _ = det.decode_yolo(grid, config["boxes"], 0.2, config["image"])
         keep = det.nms(boxes, scores, labels, 0.4)
         assert labels[keep].tolist() == golden["output"]["labels"]
+
+
+def test_javascript_gives_the_hand_checked_iou_nms_and_decoding_edge_cases():
+    """The boundary cases the Python tests check by hand, through detection.js: IoU of disjoint boxes is 0,
+    NMS keeps an IoU of exactly the threshold and is per class, a score equal to the confidence is kept,
+    thresholds outside [0, 1] are refused."""
+    grid = np.zeros((2, 2, 13))
+    grid[1, 0, 5:10], grid[1, 0, 10:] = [0.5, 0.25, 0.5, 0.25, 0.5], [0.1, 0.5, 0.2]     # score 0.25 exactly
+    script = READ_STDIN + """
+    const refused = (f) => { try { f(); return false; } catch (err) { return /must lie in \\[0, 1\\]/.test(err.message); } };
+    const square = [0, 0, 10, 10], half = [0, 0, 10, 5];
+    console.log(JSON.stringify({
+      iou: [[20, 0, 30, 10], [0, 12, 10, 20], [20, 20, 30, 30], [5, 0, 15, 10]].map((b) => d.iou(square, b)),
+      atThreshold: d.nms([square, half], [0.9, 0.8], [0, 0], 0.5),
+      below: d.nms([square, half], [0.9, 0.8], [0, 0], 0.49),
+      otherClass: d.nms([square, square], [0.9, 0.8], [0, 1], 0.1),
+      tie: d.nms([square, square], [0.7, 0.7], [0, 0], 0.5),
+      kept: d.decodeYolo(input, 2, 2, 3, 0.25, 64).scores,
+      dropped: d.decodeYolo(input, 2, 2, 3, 0.2500001, 64).scores,
+      refused: [refused(() => d.nms([square], [1], [0], 1.5)), refused(() => d.decodeYolo(input, 2, 2, 3, 1.01, 64))],
+    }));"""
+    out = node(script, grid.reshape(-1).tolist())
+    assert_allclose(out["iou"], [0, 0, 0, 50 / 150])
+    assert out["atThreshold"] == [0, 1] and out["below"] == [0] and out["otherClass"] == [0, 1] and out["tie"] == [0]
+    assert out["kept"] == [0.25] and out["dropped"] == [] and out["refused"] == [True, True]
 
 
 def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():

@@ -127,3 +127,42 @@ def test_a_missing_model_shows_an_error_in_its_box_and_the_other_demo_still_work
     assert "could not run" in text and "404" in text, text
     wait_live(page, "rcnn")                                          # the two-stage box ran on the new scene
     assert page.locator("[data-demo=rcnn]").get_attribute("data-demo-state") == "ready"
+
+
+def test_a_tap_selects_a_yolo_cell_on_a_phone_and_slider_values_stay_inside_the_box(new_tab):
+    mobile = new_tab(has_touch=True, is_mobile=True)
+    page = mobile.open(PAGE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_selector("[data-demo=yolo][data-demo-state=golden]")
+    box = page.locator("[data-demo=yolo]")
+    info = box.locator(".inn-det__cell")
+    assert info.inner_text().startswith("Point at or tap")
+    stage = box.locator(".inn-det__stage")
+    stage.scroll_into_view_if_needed()
+    bounds = stage.bounding_box()
+    s = sc.read("yolo")["config"]["grid"]
+    x, y = bounds["x"] + bounds["width"] * 0.3, bounds["y"] + bounds["height"] * 0.7
+    page.touchscreen.tap(x, y)
+    row, col = int(0.7 * s), int(0.3 * s)
+    page.wait_for_function("(t) => document.querySelector('[data-demo=yolo] .inn-det__cell').textContent.startsWith(t)",
+                           arg=f"Cell ({row}, {col})", timeout=30_000)
+    gaps = box.evaluate("""(el) => [...el.querySelectorAll('.inn-det__slider output')].map((out) => {
+      const text = document.createRange();
+      text.selectNodeContents(out);
+      return el.getBoundingClientRect().right - text.getBoundingClientRect().right;
+    })""")
+    assert len(gaps) >= 3 and min(gaps) >= 12, gaps         # every value well inside the box's padding
+    assert mobile.errors == []
+
+
+def test_arrow_keys_move_the_yolo_cell_inspector(tab):
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=yolo][data-demo-state=golden]")
+    scene = page.locator("[data-demo=yolo] .inn-det__scene")
+    scene.focus()
+    s = sc.read("yolo")["config"]["grid"]
+    page.keyboard.press("ArrowRight")
+    info = page.locator("[data-demo=yolo] .inn-det__cell")
+    assert info.inner_text().startswith(f"Cell ({s // 2}, {s // 2 + 1})")
+    page.keyboard.press("ArrowUp")
+    assert info.inner_text().startswith(f"Cell ({s // 2 - 1}, {s // 2 + 1})")

@@ -288,17 +288,19 @@ export async function decodePng(base64, size) {
 }
 
 
-/** A labelled range input; `format` shows its value. */
 /**
- * The controls both detectors share: confidence and NMS IoU sliders (defaults from the sidecar), an
+ * The controls both detectors share: confidence and NMS IoU sliders (from the sidecar's options), an
  * overlay checkbox, a summary line and the list of kept boxes (its data-* attributes carry results).
  */
 export function detectionPanel(sidecar, checkboxLabel) {
   const panel = document.createElement("div");
   panel.className = "inn-det__panel";
-  const { confidence: c, nms_iou: n } = sidecar.preprocessing;
-  const confidence = slider("confidence ≥", 0, 1, 0.01, c, (v) => v.toFixed(2));
-  const overlap = slider("NMS IoU", 0, 1, 0.05, n, (v) => v.toFixed(2));
+  const control = (key) => {  // label, range, step and default as the sidecar's "options" declare them
+    const o = sidecar.options[key];
+    return slider(o.label, o.min, o.max, o.step, o.default, (v) => v.toFixed(2));
+  };
+  const confidence = control("confidence");
+  const overlap = control("nms_iou");
   const check = document.createElement("label");
   check.className = "inn-det__check";
   const overlay = Object.assign(document.createElement("input"), { type: "checkbox", checked: true });
@@ -311,6 +313,7 @@ export function detectionPanel(sidecar, checkboxLabel) {
   return { panel, confidence, overlap, overlay, summary, list };
 }
 
+/** A labelled range input; `format` shows its value. */
 export function slider(label, min, max, step, value, format = (v) => v) {
   const wrap = document.createElement("label");
   wrap.className = "inn-det__slider";

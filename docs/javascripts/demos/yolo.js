@@ -17,7 +17,8 @@ export function mount(box, ctx) {
   const { panel, confidence, overlap, overlay: gridBox, summary, list } = detectionPanel(sidecar, `show the ${s}×${s} grid`);
   const cellInfo = document.createElement("p");
   cellInfo.className = "inn-det__cell";
-  cellInfo.textContent = "Point at a cell to see its predictions.";
+  cellInfo.setAttribute("aria-live", "polite");
+  cellInfo.textContent = "Point at or tap a cell (or use the arrow keys on the scene) to see its predictions.";
   panel.append(cellInfo);
   ctx.body.append(editor.element, panel);
 
@@ -102,12 +103,25 @@ export function mount(box, ctx) {
   confidence.input.addEventListener("input", draw);
   overlap.input.addEventListener("input", draw);
   gridBox.addEventListener("change", draw);
-  editor.stage.addEventListener("pointermove", (event) => {
-    if (!grid) return;
-    const r = editor.stage.getBoundingClientRect();
-    const cell = [Math.floor(((event.clientY - r.top) / r.height) * s), Math.floor(((event.clientX - r.left) / r.width) * s)];
-    if (cell[0] < 0 || cell[1] < 0 || cell[0] >= s || cell[1] >= s) return;
+  // The cell inspector: a mouse selects the cell under the pointer, a tap (touch or pen) the cell
+  // tapped — the shape placed there too, so its own cell is shown — and arrow keys move the selection.
+  function selectCell(cell) {
+    if (!grid || cell[0] < 0 || cell[1] < 0 || cell[0] >= s || cell[1] >= s) return;
     if (!hover || hover[0] !== cell[0] || hover[1] !== cell[1]) { hover = cell; draw(); }
+  }
+  const cellAt = (event) => {
+    const r = editor.stage.getBoundingClientRect();
+    return [Math.floor(((event.clientY - r.top) / r.height) * s), Math.floor(((event.clientX - r.left) / r.width) * s)];
+  };
+  editor.stage.addEventListener("pointermove", (event) => { if (event.pointerType === "mouse") selectCell(cellAt(event)); });
+  editor.stage.addEventListener("pointerdown", (event) => selectCell(cellAt(event)));
+  const arrows = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
+  editor.canvas.addEventListener("keydown", (event) => {
+    if (!(event.key in arrows)) return;
+    event.preventDefault();
+    const [dr, dc] = arrows[event.key];
+    const [row, col] = hover || [Math.floor(s / 2), Math.floor(s / 2)];
+    selectCell([Math.min(Math.max(row + dr, 0), s - 1), Math.min(Math.max(col + dc, 0), s - 1)]);
   });
   onScene(box, (scene) => { if (scene.source !== "golden") run(); });
 
