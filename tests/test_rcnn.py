@@ -15,7 +15,7 @@ from demos.common.images import png_bytes
 from demos.common.onnx_weights import load_into
 from demos.common.paths import ROOT
 from demos.common.runtime import open_sessions, run
-from demos.rcnn import infer
+from demos.rcnn import hard, infer
 from demos.rcnn import proposals as prop
 from demos.rcnn.model import RegionCNN, RegionConfig
 
@@ -108,3 +108,12 @@ def test_cli_runs_a_scene_png_and_refuses_a_non_image(tmp_path, card):
     proc = subprocess.run([sys.executable, "-m", "demos", "run", "rcnn", str(bad)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "neither a PNG" in proc.stderr
+
+
+def test_the_harder_scenes_snippet_on_the_page_is_what_the_script_measures(card, sessions):
+    yolo = sc.read("yolo")
+    models = [(yolo, open_sessions(yolo)), (card, sessions)]
+    results = {name: hard.measure(gen, det.held_out_seeds(hard.SCENES), *models) for name, gen in hard.GENERATORS.items()}
+    assert hard.snippet(results, yolo) == hard.SNIPPET.read_text()
+    assert results["standard"]["rcnn_map50"] == pytest.approx(card["metrics"]["onnxruntime_map50"], abs=1e-4)
+    assert results["harder"]["yolo_map50"] >= 0.9                  # the bar, on the harder scenes

@@ -111,6 +111,91 @@ def make_scene(seed: int, objects: int | None = None) -> tuple[np.ndarray, np.nd
             np.array(labels, np.int64))
 
 
+HARD_DOC = {
+    "generator": "make_hard_scene", "max_occlusion": 0.4,
+    "description": "make_scene's classes, sizes and noise, made so that colour regions are not objects: a "
+                   "textured background (strong gradient plus stripes or blotches), textured objects "
+                   "(solid, two-tone stripes or checks), pairs of touching objects of the same colour and "
+                   "texture, and partial occlusion (a later object may cover up to 40 % of an earlier one); "
+                   "boxes are the tight boxes of the visible pixels",
+}
+
+
+def _texture(rng, size: int = SIZE) -> np.ndarray:
+    """(size, size) values in [-1, 1]: stripes at a random angle or smooth blotches."""
+    yy, xx = np.mgrid[:size, :size] + 0.5
+    if rng.random() < 0.5:
+        angle, period = rng.uniform(0, np.pi), rng.uniform(4, 12)
+        return np.sin(2 * np.pi * (xx * np.cos(angle) + yy * np.sin(angle)) / period)
+    coarse = rng.uniform(-1, 1, (5, 5))
+    idx = np.arange(size) * 4 / (size - 1)                       # bilinear blow-up of a 5×5 grid
+    i0 = np.minimum(idx.astype(int), 3)
+    f = idx - i0
+    rows = coarse[i0] * (1 - f)[:, None] + coarse[i0 + 1] * f[:, None]
+    return rows[:, i0] * (1 - f)[None, :] + rows[:, i0 + 1] * f[None, :]
+
+
+def _paint(rng, background: np.ndarray) -> tuple[str, np.ndarray, np.ndarray, float]:
+    """An object's look: (pattern, colour, second colour, period); both colours far from the background."""
+    pattern = ("solid", "stripes", "checks")[int(rng.integers(3))]
+    return pattern, _far_colour(rng, background), _far_colour(rng, background), float(rng.uniform(3, 6))
+
+
+def _fill(image, mask, look, cx, cy):
+    pattern, first, second, period = look
+    yy, xx = np.mgrid[:SIZE, :SIZE] + 0.5
+    if pattern == "solid":
+        image[mask] = first
+        return
+    u, v = (xx - cx) // period, (yy - cy) // period
+    odd = (u % 2 == 1) if pattern == "stripes" else ((u + v) % 2 == 1)
+    image[mask & ~odd], image[mask & odd] = first, second
+
+
+def make_hard_scene(seed: int, objects: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hard scene number `seed` (see HARD_DOC): (image (64, 64, 3) uint8, boxes (N, 4) int, labels (N,) int).
+
+    Its own random stream, so hard scene k is unrelated to `make_scene(k)`, which stays as it was.
+    """
+    rng = np.random.default_rng([seed, 2])
+    count = int(rng.integers(1, MAX_OBJECTS + 1)) if objects is None else objects
+    background = rng.integers(40, 216, 3)
+    ramp = rng.uniform(-60, 60, (2, 3))
+    grid = np.arange(SIZE) / SIZE - 0.5
+    image = (background + grid[None, :, None] * ramp[0] + grid[:, None, None] * ramp[1]
+             + _texture(rng)[..., None] * rng.uniform(10, 30, 3)).astype(np.float64)
+    owner = np.full((SIZE, SIZE), -1)               # which object each pixel shows
+    areas, labels, last = [], [], None
+    for _ in range(200):
+        if len(labels) == count:
+            break
+        kind, r = int(rng.integers(len(CLASSES))), rng.uniform(*RADIUS)
+        if last is not None and rng.random() < 0.35:  # touch the previous object, same colour and texture
+            angle = rng.uniform(0, 2 * np.pi)
+            distance = (last[2] + r) * rng.uniform(0.85, 1.0)
+            cx, cy = last[0] + distance * np.cos(angle), last[1] + distance * np.sin(angle)
+            look = last[3]
+            if not (r + 1 <= cx <= SIZE - r - 1 and r + 1 <= cy <= SIZE - r - 1):
+                continue
+        else:
+            cx, cy = rng.uniform(r + 1, SIZE - r - 1, 2)
+            look = _paint(rng, background)
+        mask = shape_mask(CLASSES[kind], cx, cy, r)
+        after = np.where(mask, len(labels), owner)
+        visible = np.bincount(after[after >= 0], minlength=len(labels) + 1)
+        if any(visible[k] < (1 - HARD_DOC["max_occlusion"]) * areas[k] for k in range(len(labels))):
+            continue                                 # would hide too much of an earlier object
+        _fill(image, mask, look, cx, cy)
+        owner = after
+        areas.append(int(mask.sum()))
+        labels.append(kind)
+        last = (cx, cy, r, look)
+    image += rng.integers(-NOISE, NOISE + 1, image.shape)
+    boxes = [mask_box(owner == k) for k in range(len(labels))]
+    return (image.clip(0, 255).astype(np.uint8), np.array(boxes, np.int64).reshape(-1, 4),
+            np.array(labels, np.int64))
+
+
 def scene_from_pixels(pixels: np.ndarray) -> np.ndarray:
     """(H, W[, C]) floats in [0, 1] → the (64, 64, 3) uint8 scene the detectors read."""
     if pixels.ndim == 2:
@@ -254,9 +339,9 @@ def mean_average_precision(detections: list, truths: list, classes: int = len(CL
     return {"map": float(np.mean(list(ap.values()))) if ap else 0.0, "ap": ap}
 
 
-def scene_set(seeds) -> tuple[np.ndarray, list, list]:
+def scene_set(seeds, generator=make_scene) -> tuple[np.ndarray, list, list]:
     """Scenes for a range of seeds: (images (N, 64, 64, 3) uint8, [boxes (k, 4)], [labels (k,)])."""
-    scenes = [make_scene(s) for s in seeds]
+    scenes = [generator(s) for s in seeds]
     return np.stack([s[0] for s in scenes]), [s[1] for s in scenes], [s[2] for s in scenes]
 
 
@@ -285,11 +370,12 @@ def metrics_table(models_dir: Path) -> str:
     cards = {n: json.loads((Path(models_dir) / f"{n}.json").read_text()) for n in ("yolo", "rcnn")
              if (Path(models_dir) / f"{n}.json").is_file()}
     titles = {"yolo": "YOLO-style (one pass over the grid)", "rcnn": "R-CNN-style (proposals → CNN per region)"}
-    rows = ["| detector | mAP@0.5 (held out) | CNN evaluations per image | ms per image (onnxruntime, 1 thread) | "
+    rows = ["| detector | mAP@0.5 (held-out standard scenes) | CNN evaluations per image | ms per image (onnxruntime, 1 thread) | "
             "parameters | model file |", "|---|---|---|---|---|---|"]
     for name, card in cards.items():
         m = card["metrics"]
-        rows.append(f"| {titles[name]} | {m['onnxruntime_map50']:.3f} | {m['forward_passes_per_image']:g} | "
+        standard = m.get("onnxruntime_standard_map50", m["onnxruntime_map50"])   # yolo's bar is the harder set
+        rows.append(f"| {titles[name]} | {standard:.3f} | {m['forward_passes_per_image']:g} | "
                     f"{m['onnxruntime_ms_per_image']:.2f} | {m['parameters']:,} | "
                     f"{card['models'][0]['bytes'] / 1024:.0f} KB |")
     scenes = {card["metrics"]["held_out_scenes"] for card in cards.values()}
