@@ -166,3 +166,37 @@ def test_arrow_keys_move_the_yolo_cell_inspector(tab):
     assert info.inner_text().startswith(f"Cell ({s // 2}, {s // 2 + 1})")
     page.keyboard.press("ArrowUp")
     assert info.inner_text().startswith(f"Cell ({s // 2 - 1}, {s // 2 + 1})")
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_detection_boxes_have_no_serious_accessibility_violation(new_tab, scheme):
+    """axe-core on both demo boxes (light and dark), after a live run; the scene canvas's text alternative
+    names the current result."""
+    tab = new_tab(color_scheme=scheme)
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=rcnn][data-demo-state=golden]")
+    page.locator("[data-demo=yolo]").get_by_role("button", name="New scene").click()
+    wait_live(page, "yolo")
+    wait_live(page, "rcnn")
+    page.add_script_tag(path=str(AXE))
+    for name in ("yolo", "rcnn"):
+        found = page.evaluate("""async (sel) => (await axe.run(document.querySelector(sel))).violations
+            .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .flatMap((v) => v.nodes.map((n) => `${v.id}: ${n.target.join(' ')}`))""", f"[data-demo={name}]")
+        # The box's badge and buttons are the runtime's shared chrome (runtime.js, inside-nn.css), reported
+        # to their owner; everything the detection demos draw themselves must pass.
+        shared = [f for f in found if "inn-demo__badge" in f or "inn-demo__button" in f]
+        print(scheme, name, "shared chrome:", shared)
+        assert [f for f in found if f not in shared] == [], (scheme, name, found)
+        label = page.locator(f"[data-demo={name}] .inn-det__scene").get_attribute("aria-label")
+        summary = page.locator(f"[data-demo={name}] .inn-det__summary").inner_text()
+        assert summary in label and "object(s)" in label, label
+    focused = page.locator("[data-demo=yolo] .inn-det__panel input[type=range]").first
+    focused.focus()
+    page.keyboard.press("ArrowRight")
+    assert result(page, "yolo")["confidence"] == pytest.approx(sc.read("yolo")["options"]["confidence"]["default"] + 0.01)
+    outline = focused.evaluate("(el) => getComputedStyle(el).outlineStyle")
+    assert outline != "none"

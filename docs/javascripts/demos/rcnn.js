@@ -2,10 +2,8 @@
 // demos/rcnn/proposals.py does), each warped to 24×24 and classified by a small CNN — one evaluation
 // per region — then per-class NMS. Same steps as demos/rcnn/infer.py.
 
-import {
-  CLASS_COLOURS, currentScene, decodePng, detectionPanel, drawBox, nms, onScene, proposals, sceneEditor, setScene,
-  warp,
-} from "../detection.js";
+import { CLASS_COLOURS, decodePng, detectionPanel, drawBox, nms, proposals, warp } from "../detection.js";
+import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
 
 /** Each proposal's best shape class and its probability (background is the last column). */
 export function scoreProposals(probs) {
@@ -53,6 +51,7 @@ export function mount(box, ctx) {
     const times = timing ? ` Proposals ${timing.proposals.toFixed(1)} ms + warping ${timing.warp.toFixed(1)} ms + ` +
       `CNN ${timing.cnn.toFixed(1)} ms = ${timing.total.toFixed(1)} ms in your browser.` : "";
     summary.textContent = `${boxes.length} proposals → ${boxes.length} CNN evaluations → ${kept.length} object(s).${times}`;
+    editor.describe(`${summary.textContent} ${kept.map((i) => `${labels[best[i]]} ${scores[i].toFixed(2)}`).join(", ")}.`);
     list.dataset.result = JSON.stringify({
       confidence: confidence.value(), nms_iou: overlap.value(), proposals: boxes, forward_passes: boxes.length,
       detections: kept.map((i) => ({ class: labels[best[i]], score: scores[i], box: boxes[i], proposal: i })),

@@ -2,10 +2,8 @@
 // confidence threshold and non-maximum suppression run here, on that grid, exactly as in
 // demos/yolo/infer.py (both use the decoding and NMS of ../detection.js / demos/common/detection.py).
 
-import {
-  CLASS_COLOURS, currentScene, decodePng, decodeYolo, detectionPanel, drawBox, nms, onScene, pick, sceneEditor,
-  setScene, toChw,
-} from "../detection.js";
+import { CLASS_COLOURS, decodePng, decodeYolo, detectionPanel, drawBox, nms, pick, toChw } from "../detection.js";
+import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
 
 export function mount(box, ctx) {
   const { sidecar } = ctx;
@@ -64,6 +62,7 @@ export function mount(box, ctx) {
     }));
     summary.textContent = `${kept.boxes.length} object(s) kept of ${found.boxes.length} boxes above the threshold ` +
       `(${s * s * b} predicted by 1 forward pass).`;
+    editor.describe(`${summary.textContent} ${kept.boxes.map((bx, k) => `${labels[kept.labels[k]]} ${kept.scores[k].toFixed(2)}`).join(", ")}.`);
     list.dataset.result = JSON.stringify({
       confidence: confidence.value(), nms_iou: overlap.value(),
       detections: kept.boxes.map((bx, k) => ({ class: labels[kept.labels[k]], score: kept.scores[k], box: bx, cell: kept.cells[k] })),
