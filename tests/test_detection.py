@@ -259,17 +259,19 @@ def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():
     for golden in card["golden"]:
         image = det.scene_of(golden["input"])
         rgba = np.concatenate([image, np.full((64, 64, 1), 255, np.uint8)], 2)
-        payload.append({"rgba": rgba.reshape(-1).tolist(), "probs": golden["output"]["probs"]})
+        payload.append({"rgba": rgba.reshape(-1).tolist(), "probs": golden["output"]["probs"],
+                        "deltas": golden["output"]["deltas"]})
     script = READ_STDIN + f"""
     const doc = {json.dumps(doc)};
-    const out = input.map(({{rgba, probs}}) => {{
+    const out = input.map(({{rgba, probs, deltas}}) => {{
       const boxes = d.proposals(rgba, 64, 64, doc);
       const labels = probs.map((p) => p.slice(0, -1).indexOf(Math.max(...p.slice(0, -1))));
       const scores = probs.map((p, i) => p[labels[i]]);
+      const moved = d.regress(boxes, boxes.map((_, i) => deltas[i][labels[i]]));
       const keep = scores.map((s, i) => i).filter((i) => scores[i] >= 0.5);
-      const kept = d.nms(keep.map((i) => boxes[i]), keep.map((i) => scores[i]), keep.map((i) => labels[i]), 0.3)
+      const kept = d.nms(keep.map((i) => moved[i]), keep.map((i) => scores[i]), keep.map((i) => labels[i]), 0.3)
         .map((k) => keep[k]);
-      return {{ boxes, warped: Array.from(d.warp(rgba, 64, 64, boxes, doc.warp, doc.context)), kept }};
+      return {{ boxes, moved, warped: Array.from(d.warp(rgba, 64, 64, boxes, doc.warp, doc.context)), kept }};
     }});
     console.log(JSON.stringify(out));"""
     for golden, js in zip(card["golden"], node(script, payload)):
@@ -279,6 +281,10 @@ def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():
         assert_allclose(np.reshape(js["warped"], (-1, 3, doc["warp"], doc["warp"])), prop.warp(image, boxes),
                         atol=1e-6)
         assert js["kept"] == golden["output"]["index"]
+        deltas = np.asarray(golden["output"]["deltas"])
+        labels = np.asarray(golden["output"]["probs"])[:, :-1].argmax(1)
+        assert_allclose(np.reshape(js["moved"], (-1, 4)), prop.regress(boxes, deltas[np.arange(len(boxes)), labels]),
+                        atol=1e-9)
 
 
 def test_the_pages_metrics_table_is_generated_from_the_sidecars():

@@ -11,8 +11,8 @@ import time
 import numpy as np
 import torch
 
-from demos.common import detection as det
 from demos.common import checkpoint, onnx_export, options, sidecar
+from demos.common import detection as det
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session
 from demos.rcnn import infer
@@ -35,8 +35,8 @@ def measure(session) -> dict:
         started = time.perf_counter()
         candidates = prop.proposals(image)
         proposed = time.perf_counter()
-        probs = infer.classify(session, image, candidates)
-        result = infer.detect(candidates, probs, MAP_CONFIDENCE, infer.DEFAULTS["nms_iou"])
+        probs, deltas = infer.classify(session, image, candidates)
+        result = infer.detect(candidates, probs, deltas, MAP_CONFIDENCE, infer.DEFAULTS["nms_iou"])
         times.append(time.perf_counter() - started)
         proposal_times.append(proposed - started)
         passes.append(len(candidates))
@@ -53,25 +53,26 @@ def main(argv=None) -> dict:
     path = MODELS_DIR / "rcnn.onnx"
     batch = torch.export.Dim("regions", min=1, max=4096)
     onnx_export.export(model, (torch.zeros(2, 3, prop.WARP, prop.WARP),), path, input_names=["regions"],
-                       output_names=["probs"], dynamic_shapes={"regions": {0: batch}})
+                       output_names=["probs", "deltas"], dynamic_shapes={"regions": {0: batch}})
     session = open_session(path)
     golden = []
     for seed in GOLDEN_SEEDS:
         scene = det.golden_scene(seed)
         image = det.scene_of(scene)
         candidates = prop.proposals(image)
-        probs = infer.classify(session, image, candidates)
-        result = infer.detect(candidates, probs, infer.DEFAULTS["confidence"], infer.DEFAULTS["nms_iou"])
+        probs, deltas = infer.classify(session, image, candidates)
+        result = infer.detect(candidates, probs, deltas, infer.DEFAULTS["confidence"], infer.DEFAULTS["nms_iou"])
         golden.append({"input": scene, "output": {
             "proposals": candidates.tolist(), "probs": np.round(probs, 7).tolist(),
-            "boxes": result["boxes"].tolist(), "scores": np.round(result["scores"], 7).tolist(),
+            "deltas": np.round(deltas, 7).tolist(), "boxes": np.round(result["boxes"], 4).tolist(), "scores": np.round(result["scores"], 7).tolist(),
             "labels": result["labels"].tolist(), "index": result["index"].tolist()}})
     card = {
         "name": "rcnn",
         "title": "R-CNN-style detector: colour-region proposals, each warped and classified by a small CNN",
         "summary": "Connected regions of similar colour at three thresholds propose boxes; each box, widened by "
                    "15 % context and warped to 24×24, goes through a three-layer CNN (shape classes + "
-                   "background); per-class NMS keeps the best.",
+                   "background) and four box deltas per class; each box is moved by its class's deltas and per-class NMS "
+                   "keeps the best.",
         "papers": ["girshick2014rich", "uijlings2013selective"],
         "models": [onnx_export.io_spec(path)],
         "options": options.thresholds(infer.DEFAULTS),

@@ -92,3 +92,21 @@ def warp(image: np.ndarray, boxes: np.ndarray, size: int = WARP, context: float 
     bottom = at(jy, ix) * (1 - fx) + at(jy, jx) * fx
     out = top * (1 - fy) + bottom * fy
     return np.ascontiguousarray(out.transpose(0, 3, 1, 2), dtype=np.float32)
+
+
+def regression_targets(boxes: np.ndarray, truths: np.ndarray) -> np.ndarray:
+    """R-CNN's box-regression targets (K, 4) from proposals P to their objects G: (G_x - P_x) / P_w,
+    (G_y - P_y) / P_h, log(G_w / P_w), log(G_h / P_h), with (x, y) the box centre."""
+    p, g = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(truths, np.float64).reshape(-1, 4)
+    pw, ph, gw, gh = p[:, 2] - p[:, 0], p[:, 3] - p[:, 1], g[:, 2] - g[:, 0], g[:, 3] - g[:, 1]
+    return np.stack([((g[:, 0] + g[:, 2]) - (p[:, 0] + p[:, 2])) / 2 / pw,
+                     ((g[:, 1] + g[:, 3]) - (p[:, 1] + p[:, 3])) / 2 / ph, np.log(gw / pw), np.log(gh / ph)], 1)
+
+
+def regress(boxes: np.ndarray, deltas: np.ndarray) -> np.ndarray:
+    """Proposals (K, 4) moved by deltas (K, 4) — the inverse of `regression_targets`; float64 pixels."""
+    p, d = np.asarray(boxes, np.float64).reshape(-1, 4), np.asarray(deltas, np.float64).reshape(-1, 4)
+    pw, ph = p[:, 2] - p[:, 0], p[:, 3] - p[:, 1]
+    cx, cy = (p[:, 0] + p[:, 2]) / 2 + pw * d[:, 0], (p[:, 1] + p[:, 3]) / 2 + ph * d[:, 1]
+    w, h = pw * np.exp(d[:, 2]), ph * np.exp(d[:, 3])
+    return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], 1)

@@ -4,7 +4,8 @@
 
 Training regions, as in R-CNN's fine-tuning: the proposals of the training scenes, jittered copies of
 the ground-truth boxes and random boxes; a region is a shape of class c when its IoU with a
-ground-truth box of class c is at least 0.5, background otherwise.
+ground-truth box of class c is at least 0.5, background otherwise. Box regression, as in the paper's
+appendix C, learns from regions with IoU ≥ 0.6 (smooth L1 on the deltas of the region's own class).
 """
 from __future__ import annotations
 
@@ -30,12 +31,15 @@ EPOCHS = 8
 BATCH = 128
 LR = 2e-3
 POSITIVE_IOU = 0.5
+REGRESSION_IOU = 0.6     # regions this close to an object teach the box regression
+REGRESSION_WEIGHT = 2.0
 MAP_CONFIDENCE = 0.01    # mAP ranks every detection above this score
 
 
-def training_regions(rng) -> tuple[np.ndarray, np.ndarray]:
-    """Warped regions (N, 3, 24, 24) and their labels (N,), background = number of classes."""
-    regions, targets = [], []
+def training_regions(rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Warped regions (N, 3, 24, 24), labels (N,) (background = number of classes), box-regression
+    targets (N, 4) and whether each region teaches the regression (N,)."""
+    regions, targets, deltas, regressed = [], [], [], []
     background = len(det.CLASSES)
     for seed in tqdm(range(TRAIN_SCENES), desc="regions", unit="scene"):
         image, boxes, labels = det.make_scene(seed)
@@ -54,7 +58,11 @@ def training_regions(rng) -> tuple[np.ndarray, np.ndarray]:
         hit = overlaps.max(1, initial=0) >= POSITIVE_IOU
         targets.append(np.where(hit, labels[best] if len(boxes) else background, background))
         regions.append(prop.warp(image, found))
-    return np.concatenate(regions), np.concatenate(targets)
+        close = overlaps.max(1, initial=0) >= REGRESSION_IOU
+        regressed.append(close)
+        deltas.append(prop.regression_targets(found, boxes[best]) if len(boxes) else np.zeros((len(found), 4)))
+    return (np.concatenate(regions), np.concatenate(targets), np.concatenate(deltas).astype(np.float32),
+            np.concatenate(regressed))
 
 
 def evaluate(model: RegionCNN, seeds) -> dict:
@@ -65,8 +73,8 @@ def evaluate(model: RegionCNN, seeds) -> dict:
         image, boxes, labels = det.make_scene(seed)
         candidates = prop.proposals(image)
         with torch.no_grad():
-            probs = model(torch.from_numpy(prop.warp(image, candidates))).numpy()
-        result = detect(candidates, probs, MAP_CONFIDENCE, DEFAULTS["nms_iou"])
+            probs, deltas = (t.numpy() for t in model(torch.from_numpy(prop.warp(image, candidates))))
+        result = detect(candidates, probs, deltas, MAP_CONFIDENCE, DEFAULTS["nms_iou"])
         found.append((result["boxes"], result["scores"], result["labels"]))
         truths.append((boxes, labels))
         counts.append(len(candidates))
@@ -80,8 +88,9 @@ def main(argv=None) -> dict:
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     rng = np.random.default_rng(SEED)
-    regions, targets = training_regions(rng)
+    regions, targets, deltas, regressed = training_regions(rng)
     x, y = torch.from_numpy(regions), torch.from_numpy(targets)
+    d, r = torch.from_numpy(deltas), torch.from_numpy(regressed)
     print(f"{len(y)} training regions, {(targets < len(det.CLASSES)).mean():.1%} shapes")
     config = RegionConfig()
     model = RegionCNN(config)
@@ -94,10 +103,16 @@ def main(argv=None) -> dict:
         order = torch.randperm(len(y))
         for i in range(0, len(order) - BATCH + 1, BATCH):
             idx = order[i:i + BATCH]
-            batch = x[idx]
+            batch, target = x[idx], d[idx]
             if rng.random() < 0.5:
                 batch = batch.flip(-1)            # every class is left-right symmetric
-            loss = F.nll_loss(model(batch).clamp(min=1e-8).log(), y[idx])
+                target = target * torch.tensor([-1.0, 1.0, 1.0, 1.0])
+            probs, predicted = model(batch)
+            loss = F.nll_loss(probs.clamp(min=1e-8).log(), y[idx])
+            keep = r[idx]
+            if keep.any():                        # the deltas of each region's own class
+                own = predicted[keep, y[idx][keep]]
+                loss = loss + REGRESSION_WEIGHT * F.smooth_l1_loss(own, target[keep], beta=0.1)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -246,6 +246,17 @@ export function warp(rgba, width, height, boxes, size, context) {
   return out;
 }
 
+/** Proposals moved by R-CNN box deltas [dx, dy, dw, dh] — as demos.rcnn.proposals.regress. */
+export function regress(boxes, deltas) {
+  return boxes.map(([x0, y0, x1, y1], i) => {
+    const [dx, dy, dw, dh] = deltas[i];
+    const pw = x1 - x0, ph = y1 - y0;
+    const cx = (x0 + x1) / 2 + pw * dx, cy = (y0 + y1) / 2 + ph * dy;
+    const w = pw * Math.exp(dw), h = ph * Math.exp(dh);
+    return [cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2];
+  });
+}
+
 /** RGBA pixels → (1, 3, H, W) Float32Array in [0, 1], the detectors' input layout. */
 export function toChw(rgba, width, height) {
   const out = new Float32Array(3 * width * height);

@@ -1,8 +1,9 @@
 // rcnn — the two-stage pipeline: colour-region proposals (computed here, in JavaScript, exactly as
 // demos/rcnn/proposals.py does), each warped to 24×24 and classified by a small CNN — one evaluation
-// per region — then per-class NMS. Same steps as demos/rcnn/infer.py.
+// per region, which also gives class-specific box deltas — each proposal moved by its class's deltas,
+// then per-class NMS. Same steps as demos/rcnn/infer.py.
 
-import { CLASS_COLOURS, decodePng, detectionPanel, drawBox, nms, proposals, warp } from "../detection.js";
+import { CLASS_COLOURS, decodePng, detectionPanel, drawBox, nms, proposals, regress, warp } from "../detection.js";
 import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
 
 /** Each proposal's best shape class and its probability (background is the last column). */
@@ -29,22 +30,24 @@ export function mount(box, ctx) {
 
   const pen = editor.overlay.getContext("2d");
   const scale = editor.overlay.width / size;
-  let state = null; // {boxes, probs, timing}
+  let state = null; // {boxes, probs, deltas, timing}
 
   // ---- draw(): threshold + NMS on the current proposals' probabilities ---------------------------
   function draw() {
     pen.clearRect(0, 0, editor.overlay.width, editor.overlay.height);
     if (!state) return;
-    const { boxes, probs, timing } = state;
+    const { boxes, probs, deltas, timing } = state;
     const { labels: best, scores } = scoreProposals(probs);
+    const moved = regress(boxes, boxes.map((_, i) => deltas[i][best[i]]));
     const candidates = scores.map((_, i) => i).filter((i) => scores[i] >= confidence.value());
-    const kept = nms(candidates.map((i) => boxes[i]), candidates.map((i) => scores[i]),
+    const kept = nms(candidates.map((i) => moved[i]), candidates.map((i) => scores[i]),
       candidates.map((i) => best[i]), overlap.value()).map((k) => candidates[k]);
     if (proposalBox.checked) boxes.forEach((bx) => drawBox(pen, bx, scale, "#ffffff", "", { dashed: true, width: 1 }));
-    kept.forEach((i) => drawBox(pen, boxes[i], scale, CLASS_COLOURS[best[i]], `${labels[best[i]]} ${scores[i].toFixed(2)}`));
+    kept.forEach((i) => drawBox(pen, moved[i], scale, CLASS_COLOURS[best[i]], `${labels[best[i]]} ${scores[i].toFixed(2)}`));
     list.replaceChildren(...kept.map((i) => {
       const item = document.createElement("li");
-      item.textContent = `${labels[best[i]]} ${scores[i].toFixed(3)} — proposal #${i} [${boxes[i].join(", ")}]`;
+      item.textContent = `${labels[best[i]]} ${scores[i].toFixed(3)} — proposal #${i} [${boxes[i].join(", ")}] ` +
+        `moved by box regression to [${moved[i].map((v) => v.toFixed(1)).join(", ")}]`;
       item.style.borderLeftColor = CLASS_COLOURS[best[i]];
       return item;
     }));
@@ -54,7 +57,7 @@ export function mount(box, ctx) {
     editor.describe(`${summary.textContent} ${kept.map((i) => `${labels[best[i]]} ${scores[i].toFixed(2)}`).join(", ")}.`);
     list.dataset.result = JSON.stringify({
       confidence: confidence.value(), nms_iou: overlap.value(), proposals: boxes, forward_passes: boxes.length,
-      detections: kept.map((i) => ({ class: labels[best[i]], score: scores[i], box: boxes[i], proposal: i })),
+      detections: kept.map((i) => ({ class: labels[best[i]], score: scores[i], box: moved[i], proposal: i })),
     });
   }
 
@@ -71,16 +74,18 @@ export function mount(box, ctx) {
       const t1 = performance.now();
       const regions = warp(scene.rgba, size, size, boxes, doc.warp, doc.context);
       const t2 = performance.now();
-      let probs = [];
+      let probs = [], deltas = [];
       if (boxes.length) {
         const input = new ort.Tensor("float32", regions, [boxes.length, 3, doc.warp, doc.warp]);
         const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
         const flat = output[sidecar.models[0].outputs[0].name].data;
         const width = labels.length + 1;
         probs = boxes.map((_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
+        const moves = output[sidecar.models[0].outputs[1].name].data;   // (K, classes, 4)
+        deltas = boxes.map((_, i) => labels.map((_, c) => Array.from(moves.subarray((i * labels.length + c) * 4, (i * labels.length + c + 1) * 4))));
       }
       const t3 = performance.now();
-      state = { boxes, probs, timing: { proposals: t1 - t0, warp: t2 - t1, cnn: t3 - t2, total: t3 - t0 } };
+      state = { boxes, probs, deltas, timing: { proposals: t1 - t0, warp: t2 - t1, cnn: t3 - t2, total: t3 - t0 } };
       draw();
       list.dataset.inferenceMs = (t3 - t0).toFixed(3);
       list.dataset.runs = String(++runs);
@@ -97,7 +102,7 @@ export function mount(box, ctx) {
 
   // ---- until the model is ready: the golden scene's proposals and probabilities from export --------
   const golden = sidecar.golden[0];
-  state = { boxes: golden.output.proposals, probs: golden.output.probs, timing: null };
+  state = { boxes: golden.output.proposals, probs: golden.output.probs, deltas: golden.output.deltas, timing: null };
   draw();
   ctx.status("Example: a held-out scene, its proposals and their class probabilities as computed at export. Place a shape or ask for a new scene to run the pipeline in your browser.");
   if (!currentScene()) {
