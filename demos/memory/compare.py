@@ -1,6 +1,6 @@
 """The memory experiment: NTM and Transformer × copy and recall × seeds, one command.
 
-    python -m demos.memory compare           # full run (about 45 minutes on one core)
+    python -m demos.memory compare           # full run (its measured training time: the protocol table)
     python -m demos.memory compare --smoke   # tiny budget, writes to build/memory/smoke (tests use it)
 
 Writes demos/memory/results/results.json (every number the page shows), Markdown tables generated

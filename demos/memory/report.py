@@ -141,6 +141,9 @@ def protocol_table(results: dict) -> str:
     lines.append(f"| test sequences per size | {p['eval_n']} | {p['eval_n']} |")
     lines.append(f"| converged means | < {p['threshold_bits']} bit errors per sequence, mean of {p['log_every']} "
                  f"consecutive training sequences | same |")
+    minutes = sum(r["train_seconds"] for r in results["runs"]) / 60
+    lines.append(f"| training time, all {len(results['runs'])} runs together | {minutes:.0f} min on one thread "
+                 "(plus evaluation) | |")
     m = results["machine"]
     return "\n".join(lines) + f"\n\nMeasured with torch {m['torch']}, {m['threads']} thread, Python {m['python']}.\n"
 
@@ -186,6 +189,19 @@ def findings(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def recall_curves(results: dict) -> str:
+    """Where each model's recall training curve started and ended, per seed (first and last block)."""
+    lines = []
+    for model in COLORS:
+        rs = [r for r in results["runs"] if r["model"] == model and r["task"] == "recall" and r["curve"]]
+        if rs:
+            ends = ", ".join(f"{r['curve'][0][1]:.1f} → {r['curve'][-1][1]:.1f}" for r in rs)
+            lines.append(f"* **{LABELS[model]}**, bit errors per recall sequence (of 18; guessing gets 9 wrong), "
+                         f"first → last block of {results['protocol']['log_every']} training sequences, "
+                         f"seeds {', '.join(str(r['seed']) for r in rs)}: {ends}.")
+    return "\n".join(lines) + "\n"
+
+
 def extended_table(results: dict) -> str:
     ext = results.get("extended")
     if not ext:
@@ -209,5 +225,5 @@ def write_all(results: dict, out_dir: Path, figures_dir: Path) -> None:
     for name, make in (("generalisation", generalisation_table), ("training", training_table),
                        ("cost", cost_table), ("bars", bars_table),
                        ("protocol", protocol_table), ("findings", findings),
-                       ("extended", extended_table)):
+                       ("extended", extended_table), ("recall-curves", recall_curves)):
         (out_dir / f"{name}.md").write_text(make(results))

@@ -25,6 +25,18 @@ def errors_on(model, x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> np.ndarr
     return T.bit_errors(logits > 0, y > 0.5, mask)
 
 
+def update(model, x, y, mask, optimizer, clip: float) -> list:
+    """One optimiser step on a batch; returns its bit errors per sequence, measured before the step."""
+    logits = model(torch.from_numpy(x))[:, torch.from_numpy(mask)]
+    target = torch.from_numpy(y[:, mask])
+    loss = F.binary_cross_entropy_with_logits(logits, target)
+    optimizer.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return ((logits.detach() > 0) != (target > 0.5)).reshape(len(x), -1).sum(1).tolist()
+
+
 def train(model, task: T.Task, seed: int, sequences: int, batch: int, optimizer, clip: float,
           log_every: int = 250, desc: str = "", schedule=None) -> dict:
     """Train `model` on `sequences` random sequences of `task`; returns the learning curve and timing.
@@ -38,17 +50,9 @@ def train(model, task: T.Task, seed: int, sequences: int, batch: int, optimizer,
     with tqdm(total=sequences, desc=desc, unit="seq", leave=False, mininterval=2) as bar:
         while seen < sequences:
             x, y, mask = T.sample_train(task, batch, rng)
-            logits = model(torch.from_numpy(x))[:, torch.from_numpy(mask)]
-            target = torch.from_numpy(y[:, mask])
-            loss = F.binary_cross_entropy_with_logits(logits, target)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
+            window.extend(update(model, x, y, mask, optimizer, clip))
             if schedule is not None:
                 schedule.step()
-            wrong = ((logits.detach() > 0) != (target > 0.5)).reshape(len(x), -1).sum(1)
-            window.extend(wrong.tolist())
             seen += len(x)
             bar.update(len(x))
             if len(window) >= log_every:

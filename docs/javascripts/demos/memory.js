@@ -6,6 +6,7 @@
 // sidecar (exported_models/memory.json). data-part="ntm" shows only the NTM half.
 
 import { button } from "../runtime.js";
+import { drawHeatmap } from "../parts/heatmap.js";
 
 const WRONG = "#e53935"; // wrong bits, readable on both colour schemes
 
@@ -145,10 +146,12 @@ export async function runTransformer(ort, session, x) {
   return { y, attention: out.attention.data, dims: out.attention.dims }; // dims (1, layers, heads, T, T)
 }
 
+/** Output bits, probabilities and bit errors at the scored steps (the fields infer.py prints with --json). */
 export function score(y, target, first) {
-  const output = target.map((_, i) => y[first + i].map((p) => (p > 0.5 ? 1 : 0)));
+  const probabilities = target.map((_, i) => y[first + i]);
+  const output = probabilities.map((row) => row.map((p) => (p > 0.5 ? 1 : 0)));
   const errors = output.reduce((sum, row, i) => sum + row.filter((b, j) => b !== target[i][j]).length, 0);
-  return { output, bit_errors: errors };
+  return { output, probabilities, bit_errors: errors };
 }
 
 // ---- small DOM helpers -------------------------------------------------------------------------------
@@ -176,8 +179,8 @@ function cellCanvas(canvas, cols, rows, cell, paint) {
   paint(g, cell);
 }
 
-/** Bits as columns (one column per vector, bit 0 on top); wrong bits outlined. */
-function drawBits(canvas, box, vectors, target = null) {
+/** Bits as columns (one column per vector, bit 0 on top); wrong bits in red; `cursor` {col, row} outlined. */
+function drawBits(canvas, box, vectors, target = null, cursor = null) {
   const { fg } = colors(box);
   const rows = vectors[0]?.length ?? 1;
   const cell = Math.max(3, Math.min(14, Math.floor(640 / Math.max(1, vectors.length))));
@@ -189,27 +192,59 @@ function drawBits(canvas, box, vectors, target = null) {
       g.fillRect(i * s + 0.5, j * s + 0.5, s - 1, s - 1);
     }));
     g.globalAlpha = 1;
+    if (cursor) {
+      g.strokeStyle = colors(box).accent;
+      g.lineWidth = 2;
+      g.strokeRect(cursor.col * s + 1, cursor.row * s + 1, s - 2, s - 2);
+    }
   });
 }
 
-/** A heat map of rows × cols values in [0, 1] (alpha of the accent colour). */
-function drawHeat(canvas, box, values, rows, cols, cell, cursor = -1) {
-  const { accent, fg } = colors(box);
-  cellCanvas(canvas, cols, rows, cell, (g, s) => {
-    g.fillStyle = accent;
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        g.globalAlpha = Math.min(1, Math.max(0, values(r, c)));
-        g.fillRect(c * s, r * s, s, s);
-      }
-    }
-    g.globalAlpha = 1;
-    if (cursor >= 0) {
-      g.strokeStyle = fg;
-      g.lineWidth = 1;
-      g.strokeRect(0.5, cursor * s + 0.5, cols * s - 1, s - 1);
-    }
-  });
+/** A heat map filling its scrolling figure's width; the figure's cue shows when it still overflows. */
+function heat(canvas, opts) {
+  const scroller = canvas.parentElement;
+  drawHeatmap(canvas, { width: scroller.clientWidth || 480, ...opts });
+  scroller.dataset.overflows = String(scroller.scrollWidth > scroller.clientWidth + 1);
+}
+
+/** A canvas described for screen readers, inside a horizontally scrolling wrapper with a cue. */
+function heatFigure(caption) {
+  const fig = el("figure", "inn-memory__figure");
+  const scroller = el("div", "inn-memory__scroll");
+  scroller.tabIndex = 0; // keyboard users can scroll a wide map
+  const canvas = el("canvas", "inn-memory__heat");
+  canvas.setAttribute("role", "img");
+  scroller.append(canvas);
+  const cue = el("span", "inn-memory__cue", "scroll sideways to see the whole map →");
+  fig.append(scroller, cue, el("figcaption", null, caption));
+  scroller.setAttribute("aria-label", caption);
+  return { fig, canvas };
+}
+
+/** A one-line text alternative for a heat map: where the largest value is. */
+function peakText(get, rows, cols, rowName, colName) {
+  let best = { v: -Infinity, r: 0, c: 0 };
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (get(r, c) > best.v) best = { v: get(r, c), r, c };
+  return `largest value ${best.v.toFixed(2)} at ${rowName} ${best.r}, ${colName} ${best.c}`;
+}
+
+/** How well each exported model does a task, from the numbers recorded at export (sidecar.metrics). */
+export function taskSummary(task, sidecar) {
+  const spec = sidecar.tasks[task];
+  const bits = spec.n_out * spec.item_len;
+  const parts = ["ntm", "transformer"].map((m) => {
+    const med = sidecar.metrics[`${m}_${task}`]?.median_bit_errors;
+    if (!med) return null;
+    const sizes = Object.keys(med).map(Number);
+    const inside = sizes.filter((n) => n <= spec.train[1]).pop();
+    const beyond = sizes.find((n) => n > spec.train[1]);
+    return `${m === "ntm" ? "NTM" : "Transformer"} ${[inside, beyond].filter((n) => n !== undefined)
+      .map((n) => `${med[n].toFixed(2)} at ${n} ${spec.unit}`).join(", ")}`;
+  }).filter(Boolean);
+  const unit = task === "copy" ? "per sequence" : `of the ${bits} answer bits`;
+  return `How well the exported models do ${task} (median bit errors ${unit} on fresh inputs, recorded by the training scripts; `
+    + `trained on ${spec.train[0]}–${spec.train[1]} ${spec.unit}): ${parts.join("; ")}.`
+    + (task === "recall" ? ` Guessing gets ${bits / 2} wrong.` : "");
 }
 
 // ---- the demo --------------------------------------------------------------------------------------
@@ -245,14 +280,14 @@ export function mount(box, ctx) {
   querySelect.setAttribute("aria-label", "Query item");
   const random = button("Random", "A new random input of this size (R)");
   const runButton = button("Run ▶", "Run the models in your browser (Enter)");
-  runButton.classList.add("md-button--primary", "inn-memory__run");
+  runButton.classList.add("inn-memory__run");
   tools.append(tabs, sizeLabel, querySelect, random, runButton);
 
   const inputFig = el("figure", "inn-memory__figure");
   const inputCanvas = el("canvas", "inn-memory__grid inn-memory__input");
   inputCanvas.tabIndex = 0;
-  inputCanvas.setAttribute("role", "grid");
-  inputCanvas.setAttribute("aria-label", "Input bits: click or tap a cell to flip it; arrow keys move, space flips");
+  inputCanvas.setAttribute("role", "application");
+  inputCanvas.setAttribute("aria-roledescription", "bit grid");
   const inputCaption = el("figcaption");
   inputFig.append(inputCanvas, inputCaption);
 
@@ -285,37 +320,37 @@ export function mount(box, ctx) {
   stepSlider.setAttribute("aria-label", "Time step");
   const stepText = el("span", "inn-memory__step");
   scrub.append(prev, play, next, stepSlider, stepText);
-  const memFig = el("figure", "inn-memory__figure");
-  const memCanvas = el("canvas", "inn-memory__heat");
-  memFig.append(memCanvas, el("figcaption", null, `memory after this step: ${sidecar.limits.ntm_rows} rows (across) × their ${sidecar.config.ntm.copy.mem_m} values (down), |value| as colour`));
-  const wFig = el("figure", "inn-memory__figure");
-  const writeCanvas = el("canvas", "inn-memory__heat");
-  const readCanvas = el("canvas", "inn-memory__heat");
-  wFig.append(el("figcaption", null, "write weighting over memory rows (across) at each step (down)"), writeCanvas,
-    el("figcaption", null, "read weighting"), readCanvas);
+  const mem = heatFigure(`memory after this step: its ${sidecar.limits.ntm_rows} rows (across) × the ${sidecar.config.ntm.copy.mem_m} values of each row (down); blue negative, red positive`);
+  const write = heatFigure("write weighting: how much each memory row (across) is written at each step (down); the current step is framed");
+  const read = heatFigure("read weighting: how much each memory row (across) is read at each step (down)");
   const gates = el("table", "inn-memory__gates");
-  ntmView.append(scrub, memFig, wFig, gates);
+  gates.createCaption().textContent = "gate values of both heads at this step";
+  ntmView.append(scrub, mem.fig, write.fig, read.fig, gates);
   // Transformer: attention per layer and head
   const trView = el("div", "inn-memory__transformer");
   const headSelect = el("select");
   headSelect.setAttribute("aria-label", "Attention layer and head");
-  const attnFig = el("figure", "inn-memory__figure");
-  const attnCanvas = el("canvas", "inn-memory__heat");
-  attnFig.append(attnCanvas, el("figcaption", null, "attention: each step (down) over the steps it can see (across)"));
-  trView.append(el("span", "inn-memory__label", "Transformer attention "), headSelect, attnFig);
+  const attn = heatFigure("attention: how much each step (down) attends to each step it can see (across)");
+  trView.append(el("span", "inn-memory__label", "Transformer attention "), headSelect, attn.fig);
   if (models.includes("ntm")) inside.append(ntmView);
   if (models.includes("transformer")) inside.append(trView);
 
   const command = el("p", "inn-memory__command");
-  root.append(tools, inputFig, outputs, inside, command);
+  const howWell = el("p", "inn-memory__how-well");
+  root.append(tools, howWell, inputFig, outputs, inside, command);
   ctx.body.append(root);
+
+  // The size control's range: the sidecar's declared option when there is one, else the task's limits.
+  const sizeRange = (task) => sidecar.options?.[`${task}_size`]
+    ?? { min: sidecar.tasks[task].min_size, max: sidecar.tasks[task].max_size };
 
   // ---- draw(): render input and result, no inference here ---------------------
   function drawInput() {
     const spec = sidecar.tasks[input.task];
     taskButtons.forEach((b) => b.setAttribute("aria-checked", String(b.dataset.task === input.task)));
-    slider.min = spec.min_size;
-    slider.max = spec.max_size;
+    const range = sizeRange(input.task);
+    slider.min = range.min;
+    slider.max = range.max;
     slider.value = sizeOf(input);
     sizeText.textContent = `${sizeOf(input)} ${spec.unit} (trained on ${spec.train[0]}–${spec.train[1]})`;
     querySelect.hidden = input.task !== "recall";
@@ -327,11 +362,14 @@ export function mount(box, ctx) {
       }));
       querySelect.value = input.query;
     }
-    drawBits(inputCanvas, box, dataVectors(), null);
-    const cursorCell = cursor.col < dataVectors().length ? ` · cursor on vector ${cursor.col + 1}, bit ${cursor.row + 1}` : "";
+    drawBits(inputCanvas, box, dataVectors(), null, cursor);
+    const vec = dataVectors()[cursor.col];
+    const cursorCell = vec ? ` · cursor on vector ${cursor.col + 1}, bit ${cursor.row + 1} (${vec[cursor.row]})` : "";
     inputCaption.textContent = input.task === "copy"
       ? `input: ${sizeOf(input)} vectors of ${spec.n_out} bits (columns)${cursorCell}`
       : `input: ${sizeOf(input)} items of ${spec.item_len} vectors; the query repeats item ${input.query}, the answer is item ${input.query + 1}${cursorCell}`;
+    inputCanvas.setAttribute("aria-label", `${inputCaption.textContent}. Click or tap a cell to flip it; arrow keys move the cursor, space flips, Enter runs.`);
+    howWell.textContent = taskSummary(input.task, sidecar);
     command.innerHTML = "";
     command.append("Same input from a terminal: ", el("code", null, `python -m demos run memory "${toQuery(input)}"`));
   }
@@ -348,6 +386,8 @@ export function mount(box, ctx) {
     outputs.hidden = inside.hidden = false;
     outputs.dataset.source = result.source;
     drawBits(targetCanvas, box, result.target);
+    targetCanvas.setAttribute("role", "img");
+    targetCanvas.setAttribute("aria-label", `target, ${result.target.length} vectors: ${result.target.map((v) => v.join("")).join(" ")}`);
     for (const m of models) {
       const r = result[m];
       const p = panels[m];
@@ -355,12 +395,17 @@ export function mount(box, ctx) {
         p.canvas.hidden = true;
         p.errors.textContent = r?.skipped ? `not run: ${r.skipped}` : "";
         delete p.row.dataset.bitErrors;
+        delete p.row.dataset.probabilities;
         continue;
       }
       p.canvas.hidden = false;
       drawBits(p.canvas, box, r.output, result.target);
+      p.canvas.setAttribute("role", "img");
+      p.canvas.setAttribute("aria-label", `${names[m]} output, ${r.output.length} vectors: ${r.output.map((v) => v.join("")).join(" ")}; ${r.bit_errors} wrong bits`);
       p.errors.textContent = `${r.bit_errors} bit error${r.bit_errors === 1 ? "" : "s"}`;
       p.row.dataset.bitErrors = r.bit_errors;
+      // the scored probabilities, for comparing with `python -m demos run memory … --json`
+      p.row.dataset.probabilities = JSON.stringify(r.probabilities ?? null);
     }
     drawNtm();
     drawAttention();
@@ -377,12 +422,20 @@ export function mount(box, ctx) {
     stepSlider.value = step;
     const phase = step < result.first ? "reading the input" : "answering";
     stepText.textContent = `step ${step + 1} of ${steps} (${phase})`;
-    const mem = trace.memory[step];
-    let peak = 1e-6;
-    for (const v of mem) peak = Math.max(peak, Math.abs(v));
-    drawHeat(memCanvas, box, (r, c) => Math.abs(mem[c * cfg.mem_m + r]) / peak, cfg.mem_m, cfg.mem_n, 4);
-    drawHeat(writeCanvas, box, (r, c) => trace.w_write[r][c], steps, cfg.mem_n, 3, step);
-    drawHeat(readCanvas, box, (r, c) => trace.w_read[r][c], steps, cfg.mem_n, 3, step);
+    const memory = trace.memory[step];
+    const cell = (r, c) => memory[c * cfg.mem_m + r];
+    heat(mem.canvas, { values: cell, rows: cfg.mem_m, cols: cfg.mem_n, scheme: "diverging", maxCell: 6,
+      title: `memory after step ${step + 1}`, rowLabel: "value", colLabel: "memory row" });
+    mem.canvas.setAttribute("aria-label", `Memory after step ${step + 1}: ${peakText((r, c) => Math.abs(cell(r, c)), cfg.mem_m, cfg.mem_n, "value", "row")} (absolute)`);
+    for (const [view, key, name] of [[write, "w_write", "write"], [read, "w_read", "read"]]) {
+      const w = (r, c) => trace[key][r][c];
+      heat(view.canvas, { values: w, rows: steps, cols: cfg.mem_n, min: 0, max: 1, maxCell: 6,
+        title: `${name} weighting`, rowLabel: "step", colLabel: "memory row", highlight: { row: step },
+        rowTick: (i) => String(i + 1) });
+      let top = 0;
+      for (let c = 1; c < cfg.mem_n; c++) if (w(step, c) > w(step, top)) top = c;
+      view.canvas.setAttribute("aria-label", `${name} weighting over ${steps} steps; at step ${step + 1} it is largest on memory row ${top} (${w(step, top).toFixed(2)})`);
+    }
     const fmt = (v) => v.toFixed(2);
     const heads = ["read", "write"];
     gates.innerHTML = "<thead><tr><th>head</th><th>β (key strength)</th><th>g (content vs previous)</th><th>γ (sharpen)</th><th>shift −1 / 0 / +1</th></tr></thead>";
@@ -411,7 +464,11 @@ export function mount(box, ctx) {
     }
     const k = Number(headSelect.value) || 0;
     const base = k * t * t;
-    drawHeat(attnCanvas, box, (i, j) => r.attention[base + i * t + j], t, t, Math.max(1, Math.min(4, Math.floor(480 / t))));
+    const a = (i, j) => r.attention[base + i * t + j];
+    heat(attn.canvas, { values: a, rows: t, cols: t, min: 0, max: 1, maxCell: 8, minCell: 1,
+      title: headSelect.selectedOptions[0]?.textContent ?? "attention", rowLabel: "step", colLabel: "attended step",
+      rowTick: (i) => String(i + 1), colTick: (i) => String(i + 1) });
+    attn.canvas.setAttribute("aria-label", `Attention of ${headSelect.selectedOptions[0]?.textContent} over ${t} steps: ${peakText((i, j) => (i === t - 1 ? a(i, j) : -1), t, t, "step", "attended step")} for the last step`);
   }
 
   // ---- run(): input → models → draw -------------------------------------------
@@ -449,6 +506,7 @@ export function mount(box, ctx) {
 
   // ---- input editing --------------------------------------------------------------
   const cursor = { col: 0, row: 0 };
+  let lastNote = null; // the reader's last action, kept when the models finish loading
   function setInput(next, note) {
     input = next;
     result = null;
@@ -458,7 +516,7 @@ export function mount(box, ctx) {
     history.replaceState(history.state, "", url);
     drawInput();
     showGolden();
-    if (note) ctx.status(note);
+    if (note) { lastNote = note; ctx.status(note); }
   }
 
   /** If the input is one of the sidecar's golden inputs, show the outputs computed at export. */
@@ -557,6 +615,8 @@ export function mount(box, ctx) {
     : "Press Run to run the models in your browser on this input.");
   // First interaction: fetch the runtime and this task's models, so that Run answers at once.
   ctx.whenNeeded(() => Promise.all(models.map((m) => ctx.session(sidecar.model_index[m][input.task])))
-    .then(() => { if (result?.source !== "browser") ctx.status("Models ready: press Run (or Enter on the grid)."); })
+    .then(() => {
+      if (result?.source !== "browser") ctx.status(lastNote ? `${lastNote} (Models ready.)` : "Models ready: press Run (or Enter on the grid).");
+    })
     .catch(ctx.error));
 }
