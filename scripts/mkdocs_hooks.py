@@ -9,12 +9,14 @@ if SCRIPTS not in sys.path:
 
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
+from mkdocs.utils import get_relative_url  # noqa: E402
 
-from notes import backlinks, citations, htmlcheck, notebooks, papers, sitecheck, vendor  # noqa: E402
+from notes import backlinks, citations, htmlcheck, math, notebooks, papers, sitecheck, vendor  # noqa: E402
 from notes.checker import NOTEBOOKS, Layout, Scan, is_markdown_note, scan  # noqa: E402
 from notes.problems import format_problems  # noqa: E402
 
 _scan: Scan | None = None  # this build's pre-scan of every note (the module is reloaded with the config)
+_katex = math.Renderer()  # one Node process renders every formula of the build
 
 
 def _root(config) -> Path:
@@ -56,6 +58,10 @@ def on_page_content(html, page, config, files):
     unsafe = htmlcheck.page_problems(html, page.file.src_uri, page.file.abs_src_path, shown)
     if unsafe:
         raise PluginError(format_problems(unsafe))
+    html, bad_math = math.render_page(html, Path(page.file.abs_src_path).read_text(encoding="utf-8"), shown, _katex)
+    if bad_math:
+        raise PluginError(format_problems(bad_math))
+    html = math.stylesheet_link(html, get_relative_url(math.STYLESHEET, page.url))
     if not page.file.src_uri.startswith(NOTEBOOKS):
         return html
 
@@ -71,6 +77,7 @@ def on_page_content(html, page, config, files):
 
 def on_post_build(config):
     """Fail if any built page or stylesheet loads a resource from another host."""
+    _katex.close()
     remote = sitecheck.remote_resources(Path(config.site_dir))
     if remote:
         raise PluginError("the site loads third-party resources (vendor them instead):\n" + "\n".join(remote))
