@@ -213,7 +213,7 @@ def test_papers_page_and_backlinks(tree):
 
 
 def test_vendor_requires_node_modules(tmp_path):
-    with pytest.raises(vendor.VendorError, match=r"node_modules/katex/dist/katex.min.js is missing: run `npm ci`"):
+    with pytest.raises(vendor.VendorError, match=r"node_modules/katex/dist/katex.min.css is missing: run `npm ci`"):
         vendor.planned(tmp_path)
 
 
@@ -245,7 +245,7 @@ def test_mkdocs_build_fails_with_file_line(tree):
     build = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tree / "site")]
     good = subprocess.run(build, cwd=tree, capture_output=True, text=True)
     assert good.returncode == 0, good.stderr
-    assert (tree / "site/models/toy.json").is_file() and (tree / "site/assets/vendor/katex/katex.min.js").is_file()
+    assert (tree / "site/models/toy.json").is_file() and (tree / "site/assets/vendor/katex/katex.min.css").is_file()
     assert 'href="../../papers/#known2014"' in (tree / "site/cnn/a/index.html").read_text()
 
     write(tree, "nlp/c.md", note("C", "# C\n\nSee [@nokey] and [x](../cnn/nothing.md).\n"))
