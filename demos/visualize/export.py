@@ -118,7 +118,7 @@ def localisation(sessions, images, boxes) -> dict:
         grid = run(yolo, {"image": det.to_chw(image)})["grid"][0]
         found = yolo_infer.detect(grid, yolo_card["config"], 0.0, yolo_infer.DEFAULTS["nms_iou"])
         candidates = prop.proposals(image)
-        ranked = rcnn_infer.detect(candidates, rcnn_infer.classify(rcnn, image, candidates), 0.0,
+        ranked = rcnn_infer.detect(candidates, *rcnn_infer.classify(rcnn, image, candidates), 0.0,
                                    rcnn_infer.DEFAULTS["nms_iou"])
         for name, result in (("yolo", found), ("rcnn", ranked)):
             best = result["boxes"][0] if len(result["boxes"]) else np.zeros(4)
