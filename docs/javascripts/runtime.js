@@ -5,6 +5,8 @@
 // Runtime Web (plain WASM build, one thread) and the model are fetched only when the reader first
 // interacts with the box; inference sessions live in this module, so they survive page changes.
 
+import { validateSidecar } from "./sidecar.js";
+
 const SITE = new URL("..", import.meta.url); // this file is served at <site>/javascripts/runtime.js
 const MODELS = new URL("models/", SITE);
 const ORT_DIR = new URL("assets/vendor/ort/", SITE);
@@ -73,7 +75,15 @@ export function loadSidecar(name) {
   if (!sidecars.has(name)) {
     const pending = fetch(new URL(`${name}.json`, MODELS)).then((response) => {
       if (!response.ok) throw new Error(`the model description ${name}.json is missing (HTTP ${response.status})`);
-      return response.json();
+      return response.text();
+    }).then((text) => {
+      let json;
+      try {
+        json = JSON.parse(text);
+      } catch (err) {
+        throw new Error(`${name}.json is not valid JSON (${err.message})`);
+      }
+      return validateSidecar(json, `${name}.json`);
     });
     pending.catch(() => sidecars.delete(name));
     sidecars.set(name, pending);
