@@ -168,3 +168,17 @@ def test_mobile_touch_drawing(new_tab):
     touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     assert live_result(page)["top"] in set("0123456789")
     assert mobile.errors == []
+
+
+@pytest.mark.parametrize("body, expected", [
+    ('{"name": "digits", "title": ', "digits.json is not valid JSON"),
+    ('["digits"]', "digits.json"),
+])
+def test_a_malformed_sidecar_is_named_in_the_box(tab, body, expected):
+    tab.page.route("**/models/digits.json", lambda route: route.fulfill(status=200, body=body,
+                                                                         content_type="application/json"))
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector("[data-demo=digits][data-demo-state=error]")
+    message = page.inner_text("[data-demo=digits] .inn-demo__message")
+    assert "could not run" in message and expected in message
+    assert page.locator("article h1").count() == 1  # the page around the box keeps working
