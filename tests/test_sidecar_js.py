@@ -125,9 +125,19 @@ PATHS = st.sampled_from([("models", 0, "file"), ("models", 0, "inputs", 0, "shap
 
 
 def _set(card, path, value):
+    """Set card[path] = value; skip a path an earlier change has made impossible (e.g. a parent set to null)."""
     for key in path[:-1]:
+        if not _has(card, key):
+            return
         card = card[key]
-    card[path[-1]] = value
+    if isinstance(card, dict) or (isinstance(card, list) and _has(card, path[-1])):
+        card[path[-1]] = value
+
+
+def _has(container, key):
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(container, list) and isinstance(key, int) and key < len(container)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
