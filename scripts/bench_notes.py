@@ -1,6 +1,6 @@
-"""How long the note checker takes on large notes: 1, 2.5 and 5 MB of ordinary prose, and 5 MB of lines
-that made the old regular expressions backtrack. Prints seconds per phase; linear time shows as a
-constant seconds-per-MB column.
+"""How long the note checker takes on large notes: 0.25, 0.5 and 1 MB (the largest note allowed) of ordinary
+prose, 1 MB of lines that made the old regular expressions backtrack, and a 5 MB note, which is refused
+before it is read. Prints seconds per phase; linear time shows as a constant seconds-per-MB column.
 
     .venv/bin/python scripts/bench_notes.py
 """
@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from notes import citations, htmlcheck
-from notes.checker import Layout, scan
+from notes.checker import MAX_NOTE_BYTES, Layout, scan
 from notes.render import Renderer, site_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,27 +43,32 @@ def phases(text: str) -> dict[str, float]:
     return {"citations": cited - started, "markdown": rendered - cited, "html check": checked - rendered}
 
 
-def whole_scan(text: str) -> float:
+def whole_scan(text: str) -> tuple[float, list]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for folder in ("docs", "exported_models"):
             shutil.copytree(ROOT / folder, root / folder)
         (root / "docs/cnn/big.md").write_text(text)
         started = time.perf_counter()
-        scan(Layout(root, root / "docs"))
-        return time.perf_counter() - started
+        found = scan(Layout(root, root / "docs")).problems
+        return time.perf_counter() - started, found
 
 
 def main() -> None:
     print(f"{'note':18s} {'MB':>5s} {'citations s':>12s} {'markdown s':>11s} {'html check s':>13s} "
           f"{'whole scan s':>13s} {'scan s/MB':>10s}")
-    for kind, megabytes in [("prose", 1), ("prose", 2.5), ("prose", 5), ("pathological", 5)]:
+    limit = MAX_NOTE_BYTES / 1e6 * 0.999
+    for kind, megabytes in [("prose", 0.25), ("prose", 0.5), ("prose", limit), ("pathological", limit)]:
         text = body(kind, megabytes)
         size = len(text.encode()) / 1e6
         times = phases(text)
-        total = whole_scan(text)
+        total, _ = whole_scan(text)
         print(f"{kind:18s} {size:5.2f} {times['citations']:12.2f} {times['markdown']:11.2f} "
               f"{times['html check']:13.2f} {total:13.2f} {total / size:10.2f}")
+    text = body("prose", 5)
+    total, found = whole_scan(text)
+    print(f"{'prose (refused)':18s} {len(text.encode()) / 1e6:5.2f} {'-':>12s} {'-':>11s} {'-':>13s} {total:13.2f}"
+          f"   -> {next(str(p) for p in found if 'big.md' in str(p))}")
 
 
 if __name__ == "__main__":

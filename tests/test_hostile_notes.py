@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from notes import htmlcheck
-from notes.checker import Layout, scan
+from notes.checker import MAX_NOTE_BYTES, Layout, scan
 from test_notes_checker import HEAD, MKDOCS_YML, ROOT, make_tree, note, problems, write
 
 REMOTE = "save the file under docs/assets/ and use a relative path (nothing is fetched from other hosts)"
@@ -160,6 +160,19 @@ def test_note_outside_the_nav_and_duplicate_title(tree):
         "docs/nlp/c.md:1: not in the nav: add it to `nav` in mkdocs.yml under its section, e.g. `- Note A: nlp/c.md`",
         "docs/nlp/c.md:2: title 'Note A' is also the title of docs/cnn/a.md; give each note its own title",
     ]
+
+
+def test_a_note_over_the_size_limit_is_refused_unread(tree):
+    write(tree, "nlp/c.md", note("C", "# C\n\n" + "x" * MAX_NOTE_BYTES))
+    assert problems(tree) == [f"docs/nlp/c.md:1: this note is {(MAX_NOTE_BYTES + len(note('C', '# C')) + 2) / 1e6:.1f} MB; "
+                              "a note may be at most 1 MB (split it into several notes, or move data into a file "
+                              "under docs/assets/)"]
+
+
+def test_a_note_at_the_size_limit_is_checked(tree):
+    body = "# C\n\n"
+    write(tree, "nlp/c.md", note("C", body + "<x-y>\n" + "x" * (MAX_NOTE_BYTES - len(note("C", body)) - 7)))
+    assert problems(tree) == ["docs/nlp/c.md:8: element <x-y> is not allowed in notes"]
 
 
 # Lines that made a backtracking regular expression quadratic; each must check in bounded time.

@@ -62,6 +62,19 @@ def is_markdown_note(src_uri: str) -> bool:
     return src_uri.endswith(".md") and not src_uri.startswith(NOTEBOOKS)
 
 
+# A note past this size is refused before it is read: the checker renders Markdown at ~2 s per MB, so the
+# cap keeps every check (and every build) within a few seconds whatever a pull request contains.
+MAX_NOTE_BYTES = 1_000_000
+
+
+def too_large(path: Path, shown: str) -> list[Problem]:
+    size = path.stat().st_size
+    if size <= MAX_NOTE_BYTES:
+        return []
+    return [Problem(shown, 1, f"this note is {size / 1e6:.1f} MB; a note may be at most {MAX_NOTE_BYTES / 1e6:g} MB "
+                    "(split it into several notes, or move data into a file under docs/assets/)")]
+
+
 def read_text(path: Path, shown: str) -> tuple[str | None, list[Problem]]:
     """A source file as UTF-8 text, or None and the problem (with the line of the first bad byte)."""
     try:
@@ -119,6 +132,10 @@ def scan(layout: Layout, known_files: set[str] | None = None) -> Scan:
         if not path.is_file():
             continue  # a generated page
         shown = f"{docs_shown}/{src_uri}"
+        oversized = too_large(path, shown)
+        if oversized:
+            problems += oversized
+            continue
         text, found = read_text(path, shown)
         problems += found
         if text is None:
