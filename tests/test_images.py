@@ -73,7 +73,7 @@ def png(width: int, height: int, depth: int, colour: int, body: bytes) -> bytes:
 VALID = saved(Image.fromarray(RGB), "PNG")
 
 
-@settings(max_examples=120, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=10_000, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(
     st.binary(max_size=300),
     st.builds(lambda cut, flips: bytes(b ^ 0xFF if i in flips else b for i, b in enumerate(VALID[:cut])),
@@ -98,7 +98,7 @@ NPY_HEADERS = st.builds(
     st.booleans())
 
 
-@settings(max_examples=80, deadline=2000)
+@settings(max_examples=80, deadline=10_000)
 @given(NPY_HEADERS, st.binary(max_size=512))
 def test_any_npy_gives_an_array_or_one_error(tmp_path_factory, header, body):
     path = tmp_path_factory.mktemp("npy") / "x.npy"
@@ -118,7 +118,7 @@ QUERY_PARTS = st.sampled_from(["task=", "copy", "recall", "&", "bits=", "items="
                                "10110010", "101100", "%", "?", "#", "x", "-1", "99999999999999999999"])
 
 
-@settings(max_examples=150, deadline=2000)
+@settings(max_examples=150, deadline=10_000)
 @given(st.lists(QUERY_PARTS, max_size=40).map("".join) | st.text(max_size=60))
 def test_any_memory_query_gives_an_input_or_one_error(query):
     try:
@@ -134,7 +134,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                         st.sampled_from(["task", "bits", "items", "query", "x"]), inner, max_size=4), max_leaves=20)
 
 
-@settings(max_examples=150, deadline=2000)
+@settings(max_examples=150, deadline=10_000)
 @given(JSON)
 def test_any_memory_json_gives_an_input_or_one_error(value):
     try:
@@ -143,7 +143,7 @@ def test_any_memory_json_gives_an_input_or_one_error(value):
         assert "\n" not in str(err)
 
 
-@settings(max_examples=150, deadline=2000)
+@settings(max_examples=150, deadline=10_000)
 @given(JSON | st.builds(lambda d: {**YOLO, **d}, st.dictionaries(st.sampled_from(
     ["name", "models", "options", "labels", "golden", "papers", "extra"]), JSON, max_size=3)))
 def test_any_sidecar_gives_a_sidecar_or_one_error(value):
