@@ -145,7 +145,7 @@ import fs from "fs";
 const [root, dir] = process.argv.slice(2);
 const ort = await import(`${root}/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs`);
 ort.env.wasm.numThreads = 1;
-const demo = await import(`${root}/docs/javascripts/demos/memory.js`);
+const demo = await import(`${root}/docs/javascripts/demos/memory/logic.js`);
 const side = JSON.parse(fs.readFileSync(`${dir}/memory.json`));
 const out = [];
 for (const golden of side.golden) {

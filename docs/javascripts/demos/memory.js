@@ -4,250 +4,14 @@
 // `python -m demos run memory "task=…"` reads (demos/memory/infer.py): the same input gives the same
 // bits and bit errors in the page and in a terminal. Sizes, limits and model files come from the
 // sidecar (exported_models/memory.json). data-part="ntm" shows only the NTM half.
+// memory/logic.js holds input, runs and scoring (tested in Node), memory/view.js the drawing.
 
 import { button } from "../runtime.js";
-import { drawHeatmap } from "../parts/heatmap.js";
-
-const WRONG = "#e53935"; // wrong bits, readable on both colour schemes
-
-// ---- input: parse, check, build the stream (mirrors demos/memory/infer.py and tasks.py) ----------
-
-class InputError extends Error {}
-
-function parseBits(text, width, what) {
-  if (text.length !== width || /[^01]/.test(text)) {
-    throw new InputError(`${what} must be ${width} characters, each 0 or 1 (got '${text.slice(0, 20)}')`);
-  }
-  return Array.from(text, Number);
-}
-
-/** URL query → {task, bits} or {task, items, query}; throws InputError with a readable message. */
-export function parseQuery(query, sidecar) {
-  const fields = new URLSearchParams(query.replace(/^[?#]/, ""));
-  const task = fields.get("task") ?? "";
-  if (task === "copy") {
-    const width = sidecar.tasks.copy.n_out;
-    const vectors = (fields.get("bits") ?? "").split(".").filter(Boolean);
-    return check({ task, bits: vectors.map((v, i) => parseBits(v, width, `copy vector ${i + 1}`)) }, sidecar);
-  }
-  if (task === "recall") {
-    const width = sidecar.tasks.recall.n_out;
-    const items = (fields.get("items") ?? "").split(".").filter(Boolean)
-      .map((item, i) => item.split("-").map((v) => parseBits(v, width, `item ${i + 1}`)));
-    const raw = fields.get("query") ?? "0";
-    if (!/^-?\d+$/.test(raw)) throw new InputError(`query must be a whole number (got '${raw}')`);
-    return check({ task, items, query: Number(raw) }, sidecar);
-  }
-  throw new InputError(`task must be 'copy' or 'recall' (got '${task}')`);
-}
-
-function check(input, sidecar) {
-  const spec = sidecar.tasks[input.task];
-  const size = input.task === "copy" ? input.bits.length : input.items.length;
-  if (size < spec.min_size) {
-    throw new InputError(`${input.task} needs at least ${spec.min_size} ${input.task === "copy" ? "vector" : "items"} (got ${size})`);
-  }
-  if (size > spec.max_size) {
-    throw new InputError(`the demo accepts at most ${spec.max_size} ${spec.unit} for ${input.task} (got ${size})`);
-  }
-  if (input.task === "recall") {
-    if (input.items.some((item) => item.length !== spec.item_len)) throw new InputError(`each recall item has ${spec.item_len} vectors`);
-    if (!(input.query >= 0 && input.query < size - 1)) {
-      throw new InputError(`query must be an item index from 0 to ${size - 2} (the last item has no successor)`);
-    }
-  }
-  return input;
-}
-
-export function toQuery(input) {
-  const bits = (v) => v.join("");
-  if (input.task === "copy") return `task=copy&bits=${input.bits.map(bits).join(".")}`;
-  return `task=recall&items=${input.items.map((item) => item.map(bits).join("-")).join(".")}&query=${input.query}`;
-}
-
-export function sizeOf(input) {
-  return input.task === "copy" ? input.bits.length : input.items.length;
-}
-
-/** The input stream x (T × n_in), target rows and the first scored step, as in tasks.py. */
-export function stream(input, sidecar) {
-  const spec = sidecar.tasks[input.task];
-  const rows = [];
-  const blank = () => new Array(spec.n_in).fill(0);
-  const data = (v) => [...v, ...new Array(spec.n_in - v.length).fill(0)];
-  const mark = (channel) => { const r = blank(); r[channel] = 1; return r; };
-  let target;
-  if (input.task === "copy") {
-    input.bits.forEach((v) => rows.push(data(v)));
-    rows.push(mark(spec.n_out));
-    input.bits.forEach(() => rows.push(blank()));
-    target = input.bits;
-  } else {
-    input.items.forEach((item) => { rows.push(mark(spec.n_out)); item.forEach((v) => rows.push(data(v))); });
-    rows.push(mark(spec.n_out + 1));
-    input.items[input.query].forEach((v) => rows.push(data(v)));
-    rows.push(mark(spec.n_out + 1));
-    input.items[input.query + 1].forEach(() => rows.push(blank()));
-    target = input.items[input.query + 1];
-  }
-  return { x: rows, target, first: rows.length - target.length };
-}
-
-function randomInput(task, size, sidecar) {
-  const spec = sidecar.tasks[task];
-  const vec = () => Array.from({ length: spec.n_out }, () => (Math.random() < 0.5 ? 0 : 1));
-  if (task === "copy") return { task, bits: Array.from({ length: size }, vec) };
-  const items = Array.from({ length: size }, () => Array.from({ length: spec.item_len }, vec));
-  return { task, items, query: Math.floor(Math.random() * (size - 1)) };
-}
-
-/** Why a model cannot run this input (the same words as infer.py), or null. */
-export function capacityProblem(model, input, steps, sidecar) {
-  const { ntm_rows: rows, transformer_positions: positions } = sidecar.limits;
-  const size = sizeOf(input);
-  if (model === "ntm" && input.task === "copy" && size > rows) {
-    return `a copy of ${size} vectors needs ${size} memory rows, the NTM has ${rows}: it would overwrite the start of the sequence before reading it back`;
-  }
-  if (model === "transformer" && steps > positions) {
-    return `this input is ${steps} steps long; the Transformer's position capacity is ${positions} steps (the key/value cache the demo lets it grow)`;
-  }
-  return null;
-}
-
-// ---- run(): the models, no drawing here ----------------------------------------------------------
-
-export async function runNtm(ort, session, cfg, x) {
-  const { mem_n: n, mem_m: m, controller: hidden, mem_init: init } = cfg;
-  const w0 = new Float32Array(n);
-  w0[0] = 1;
-  let state = {
-    memory: new ort.Tensor("float32", new Float32Array(n * m).fill(init), [1, n, m]),
-    read: new ort.Tensor("float32", new Float32Array(m), [1, m]),
-    w_read: new ort.Tensor("float32", w0.slice(), [1, n]),
-    w_write: new ort.Tensor("float32", w0.slice(), [1, n]),
-    h: new ort.Tensor("float32", new Float32Array(hidden), [1, hidden]),
-    c: new ort.Tensor("float32", new Float32Array(hidden), [1, hidden]),
-  };
-  const trace = { y: [], memory: [], w_read: [], w_write: [], beta: [], g: [], gamma: [], shift: [] };
-  for (const row of x) {
-    const out = await session.run({ x: new ort.Tensor("float32", Float32Array.from(row), [1, row.length]), ...state });
-    state = Object.fromEntries(Object.keys(state).map((k) => [k, out[`${k}_out`]]));
-    for (const k of ["memory", "w_read", "w_write"]) trace[k].push(out[`${k}_out`].data.slice());
-    for (const k of ["y", "beta", "g", "gamma", "shift"]) trace[k].push(Array.from(out[k].data));
-  }
-  return trace;
-}
-
-export async function runTransformer(ort, session, x) {
-  const t = x.length, width = x[0].length;
-  const out = await session.run({ x: new ort.Tensor("float32", Float32Array.from(x.flat()), [1, t, width]) });
-  const n = out.y.dims[2];
-  const y = Array.from({ length: t }, (_, i) => Array.from(out.y.data.slice(i * n, (i + 1) * n)));
-  return { y, attention: out.attention.data, dims: out.attention.dims }; // dims (1, layers, heads, T, T)
-}
-
-/** Output bits, probabilities and bit errors at the scored steps (the fields infer.py prints with --json). */
-export function score(y, target, first) {
-  const probabilities = target.map((_, i) => y[first + i]);
-  const output = probabilities.map((row) => row.map((p) => (p > 0.5 ? 1 : 0)));
-  const errors = output.reduce((sum, row, i) => sum + row.filter((b, j) => b !== target[i][j]).length, 0);
-  return { output, probabilities, bit_errors: errors };
-}
-
-// ---- small DOM helpers -------------------------------------------------------------------------------
-
-function el(tag, className, text) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  if (text !== undefined) node.textContent = text;
-  return node;
-}
-
-
-function colors(box) {
-  const css = getComputedStyle(box);
-  return { fg: css.getPropertyValue("--md-default-fg-color").trim() || "#000",
-    accent: css.getPropertyValue("--md-accent-fg-color").trim() || "#ff6e40" };
-}
-
-/** A canvas sized in cells; `paint(ctx, cell)` draws in cell units. */
-function cellCanvas(canvas, cols, rows, cell, paint) {
-  canvas.width = Math.max(1, cols * cell);
-  canvas.height = Math.max(1, rows * cell);
-  const g = canvas.getContext("2d");
-  g.clearRect(0, 0, canvas.width, canvas.height);
-  paint(g, cell);
-}
-
-/** Bits as columns (one column per vector, bit 0 on top); wrong bits in red; `cursor` {col, row} outlined. */
-function drawBits(canvas, box, vectors, target = null, cursor = null) {
-  const { fg } = colors(box);
-  const rows = vectors[0]?.length ?? 1;
-  const cell = Math.max(3, Math.min(14, Math.floor(640 / Math.max(1, vectors.length))));
-  cellCanvas(canvas, vectors.length, rows, cell, (g, s) => {
-    vectors.forEach((v, i) => v.forEach((b, j) => {
-      const wrong = target && b !== target[i][j];
-      g.fillStyle = wrong ? WRONG : fg;
-      g.globalAlpha = b ? 0.85 : wrong ? 0.35 : 0.08;
-      g.fillRect(i * s + 0.5, j * s + 0.5, s - 1, s - 1);
-    }));
-    g.globalAlpha = 1;
-    if (cursor) {
-      g.strokeStyle = colors(box).accent;
-      g.lineWidth = 2;
-      g.strokeRect(cursor.col * s + 1, cursor.row * s + 1, s - 2, s - 2);
-    }
-  });
-}
-
-/** A heat map filling its scrolling figure's width; the figure's cue shows when it still overflows. */
-function heat(canvas, opts) {
-  const scroller = canvas.parentElement;
-  drawHeatmap(canvas, { width: scroller.clientWidth || 480, ...opts });
-  scroller.dataset.overflows = String(scroller.scrollWidth > scroller.clientWidth + 1);
-}
-
-/** A canvas described for screen readers, inside a horizontally scrolling wrapper with a cue. */
-function heatFigure(caption) {
-  const fig = el("figure", "inn-memory__figure");
-  const scroller = el("div", "inn-memory__scroll");
-  scroller.tabIndex = 0; // keyboard users can scroll a wide map
-  const canvas = el("canvas", "inn-memory__heat");
-  canvas.setAttribute("role", "img");
-  scroller.append(canvas);
-  const cue = el("span", "inn-memory__cue", "scroll sideways to see the whole map →");
-  fig.append(scroller, cue, el("figcaption", null, caption));
-  scroller.setAttribute("aria-label", caption);
-  return { fig, canvas };
-}
-
-/** A one-line text alternative for a heat map: where the largest value is. */
-function peakText(get, rows, cols, rowName, colName) {
-  let best = { v: -Infinity, r: 0, c: 0 };
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (get(r, c) > best.v) best = { v: get(r, c), r, c };
-  return `largest value ${best.v.toFixed(2)} at ${rowName} ${best.r}, ${colName} ${best.c}`;
-}
-
-/** How well each exported model does a task, from the numbers recorded at export (sidecar.metrics). */
-export function taskSummary(task, sidecar) {
-  const spec = sidecar.tasks[task];
-  const bits = spec.n_out * spec.item_len;
-  const parts = ["ntm", "transformer"].map((m) => {
-    const med = sidecar.metrics[`${m}_${task}`]?.median_bit_errors;
-    if (!med) return null;
-    const sizes = Object.keys(med).map(Number);
-    const inside = sizes.filter((n) => n <= spec.train[1]).pop();
-    const beyond = sizes.find((n) => n > spec.train[1]);
-    return `${m === "ntm" ? "NTM" : "Transformer"} ${[inside, beyond].filter((n) => n !== undefined)
-      .map((n) => `${med[n].toFixed(2)} at ${n} ${spec.unit}`).join(", ")}`;
-  }).filter(Boolean);
-  const unit = task === "copy" ? "per sequence" : `of the ${bits} answer bits`;
-  return `How well the exported models do ${task} (median bit errors ${unit} on fresh inputs, recorded by the training scripts; `
-    + `trained on ${spec.train[0]}–${spec.train[1]} ${spec.unit}): ${parts.join("; ")}.`
-    + (task === "recall" ? ` Guessing gets ${bits / 2} wrong.` : "");
-}
-
-// ---- the demo --------------------------------------------------------------------------------------
+import {
+  InputError, capacityProblem, parseQuery, randomInput, runNtm, runTransformer, score, sizeOf, stream, taskSummary,
+  toQuery,
+} from "./memory/logic.js";
+import { drawAttention, drawBits, drawNtmStep, el, heatFigure } from "./memory/view.js";
 
 export function mount(box, ctx) {
   const { sidecar } = ctx;
@@ -408,67 +172,25 @@ export function mount(box, ctx) {
       p.row.dataset.probabilities = JSON.stringify(r.probabilities ?? null);
     }
     drawNtm();
-    drawAttention();
+    drawTransformer();
   }
 
   function drawNtm() {
     const trace = result?.ntm?.trace;
     ntmView.hidden = !trace;
     if (!trace) return;
-    const cfg = sidecar.config.ntm[result.task];
     const steps = trace.y.length;
     step = Math.min(step, steps - 1);
     stepSlider.max = steps - 1;
     stepSlider.value = step;
-    const phase = step < result.first ? "reading the input" : "answering";
-    stepText.textContent = `step ${step + 1} of ${steps} (${phase})`;
-    const memory = trace.memory[step];
-    const cell = (r, c) => memory[c * cfg.mem_m + r];
-    heat(mem.canvas, { values: cell, rows: cfg.mem_m, cols: cfg.mem_n, scheme: "diverging", maxCell: 6,
-      title: `memory after step ${step + 1}`, rowLabel: "value", colLabel: "memory row" });
-    mem.canvas.setAttribute("aria-label", `Memory after step ${step + 1}: ${peakText((r, c) => Math.abs(cell(r, c)), cfg.mem_m, cfg.mem_n, "value", "row")} (absolute)`);
-    for (const [view, key, name] of [[write, "w_write", "write"], [read, "w_read", "read"]]) {
-      const w = (r, c) => trace[key][r][c];
-      heat(view.canvas, { values: w, rows: steps, cols: cfg.mem_n, min: 0, max: 1, maxCell: 6,
-        title: `${name} weighting`, rowLabel: "step", colLabel: "memory row", highlight: { row: step },
-        rowTick: (i) => String(i + 1) });
-      let top = 0;
-      for (let c = 1; c < cfg.mem_n; c++) if (w(step, c) > w(step, top)) top = c;
-      view.canvas.setAttribute("aria-label", `${name} weighting over ${steps} steps; at step ${step + 1} it is largest on memory row ${top} (${w(step, top).toFixed(2)})`);
-    }
-    const fmt = (v) => v.toFixed(2);
-    const heads = ["read", "write"];
-    gates.innerHTML = "<thead><tr><th>head</th><th>β (key strength)</th><th>g (content vs previous)</th><th>γ (sharpen)</th><th>shift −1 / 0 / +1</th></tr></thead>";
-    const body = el("tbody");
-    heads.forEach((head, i) => {
-      const tr = el("tr");
-      const shift = trace.shift[step].slice(3 * i, 3 * i + 3).map(fmt).join(" / ");
-      [head, fmt(trace.beta[step][i]), fmt(trace.g[step][i]), fmt(trace.gamma[step][i]), shift]
-        .forEach((v) => tr.append(el("td", null, v)));
-      body.append(tr);
-    });
-    gates.append(body);
+    stepText.textContent = `step ${step + 1} of ${steps} (${step < result.first ? "reading the input" : "answering"})`;
+    drawNtmStep({ mem, write, read, gates }, trace, sidecar.config.ntm[result.task], step);
   }
 
-  function drawAttention() {
+  function drawTransformer() {
     const r = result?.transformer;
     trView.hidden = !r?.attention;
-    if (!r?.attention) return;
-    const [, layers, heads, t] = r.dims;
-    if (headSelect.options.length !== layers * heads) {
-      headSelect.replaceChildren(...Array.from({ length: layers * heads }, (_, k) => {
-        const o = el("option", null, `layer ${Math.floor(k / heads) + 1}, head ${(k % heads) + 1}`);
-        o.value = k;
-        return o;
-      }));
-    }
-    const k = Number(headSelect.value) || 0;
-    const base = k * t * t;
-    const a = (i, j) => r.attention[base + i * t + j];
-    heat(attn.canvas, { values: a, rows: t, cols: t, min: 0, max: 1, maxCell: 8, minCell: 1,
-      title: headSelect.selectedOptions[0]?.textContent ?? "attention", rowLabel: "step", colLabel: "attended step",
-      rowTick: (i) => String(i + 1), colTick: (i) => String(i + 1) });
-    attn.canvas.setAttribute("aria-label", `Attention of ${headSelect.selectedOptions[0]?.textContent} over ${t} steps: ${peakText((i, j) => (i === t - 1 ? a(i, j) : -1), t, t, "step", "attended step")} for the last step`);
+    if (r?.attention) drawAttention(attn, headSelect, r.attention, r.dims);
   }
 
   // ---- run(): input → models → draw -------------------------------------------
@@ -591,7 +313,7 @@ export function mount(box, ctx) {
     if (event.key === "ArrowLeft") goTo(step - 1);
     if (event.key === "ArrowRight") goTo(step + 1);
   });
-  headSelect.addEventListener("change", drawAttention);
+  headSelect.addEventListener("change", drawTransformer);
 
   // ---- start: the URL's input, or the first golden example ---------------------------
   const query = new URLSearchParams(window.location.search);
