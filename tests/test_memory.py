@@ -140,6 +140,31 @@ def test_smoke_experiment_writes_a_well_formed_results_file(tmp_path):
     assert all(f"| {s} " in table or f"| {s} |" in table for s in T.COPY.test_sizes)
 
 
+def test_exported_recall_models_answer_as_recorded(card, sessions):
+    """The exported recall models (curriculum runs, demos/memory/recall.py) re-run with onnxruntime on the
+    first sequences of their recorded test at 6 and 20 items: together they may not make more bit errors
+    than the record's mean says all 100 made, so a worse or different exported model fails."""
+    from demos.memory_transformer import infer as tr_infer
+    from demos.ntm import infer as ntm_infer
+
+    first = 12
+    for model, record in card["metrics"]["recall_exported"].items():
+        session = sessions[card["model_index"][model]["recall"]]
+        cfg = card["config"][model]["recall"]
+        rng = np.random.default_rng(10_000 + record["seed"])        # as training.generalisation draws them
+        for size in T.RECALL.test_sizes:
+            x, y, mask = T.sample(T.RECALL, size, 100, rng)
+            if size not in (6, 20):
+                continue
+            errors = 0
+            for i in range(first):
+                out = ntm_infer.run_sequence(session, cfg, x[i]) if model == "ntm" else tr_infer.run_sequence(session, x[i])
+                errors += int(T.bit_errors(out["y"][None], y[i:i + 1], mask)[0])
+            allowed = round(record["bit_errors"][str(size)] * 100)
+            print(f"{model} recall, {size} items: {errors} bit errors on {first} recorded sequences (all 100: {allowed})")
+            assert errors <= allowed, (model, size, errors, allowed)
+
+
 NODE_PARITY = r"""
 import fs from "fs";
 const [root, dir] = process.argv.slice(2);

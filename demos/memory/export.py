@@ -2,8 +2,10 @@
 
 Files: exported_models/ntm_copy.onnx, ntm_recall.onnx (NTM step models) and
 memory_transformer_copy.onnx, memory_transformer_recall.onnx (Transformer, dynamic length), listed in
-exported_models/memory.json in that order (`model_index` names them). The checkpoints are the runs of
-`python -m demos.memory compare`; results.json says which seed is exported and holds the metrics.
+exported_models/memory.json in that order (`model_index` names them). The copy checkpoints are runs of
+`python -m demos.memory compare` (results.json says which seed, and holds the comparison's metrics);
+the recall checkpoints are the curriculum runs of `python -m demos.memory.recall --exported`, which
+learn recall where the comparison's fixed budget does not (recall.exported() picks the seed).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from demos.memory_transformer import train as tr_train
 from demos.ntm import export as ntm_export
 from demos.ntm import train as ntm_train
 
-from . import infer
+from . import infer, recall
 from . import tasks as T
 from .compare import RESULTS_DIR, run_path
 
@@ -46,10 +48,14 @@ def task_spec(task: T.Task) -> dict:
             "item_len": T.ITEM_LEN if task.name == "recall" else 1}
 
 
-def metrics_from(results: dict) -> dict:
+def metrics_from(results: dict, attempts: dict) -> dict:
+    """The comparison's numbers (`<model>_<task>`: median over its seeds) and, for recall, the exported
+    curriculum runs' own (`recall_exported`)."""
     summary = results["summary"]
     return {"bars": results["bars"], "seeds": results["protocol"]["seeds"],
-            "sequences": results["protocol"]["sequences"], "exported_seed": results["exported_seed"],
+            "sequences": results["protocol"]["sequences"],
+            "exported_seed": {m: {"copy": seeds["copy"]} for m, seeds in results["exported_seed"].items()},
+            "recall_exported": recall.summary(attempts),
             **{f"{m}_{t}": {"params": s["params"], "median_bit_errors": s["median"],
                             "converged_at": s["converged_at"], "optimizer": s["optimizer"]}
                for m, by_task in summary.items() for t, s in by_task.items()}}
@@ -62,20 +68,30 @@ def main(argv=None) -> None:
     results = json.loads(results_path.read_text())
     if not results.get("complete"):
         raise DemoError(f"{results_path} is from an unfinished run: rerun `python -m demos.memory compare`")
-    path = build(results, BUILD_DIR / "memory" / "runs", MODELS_DIR)
+    path = build(results, recall.load(), BUILD_DIR / "memory" / "runs", MODELS_DIR)
     print(f"wrote {path}; bars: {json.dumps(results['bars'])}")
 
 
-def build(results: dict, runs_dir, models_dir):
+def checkpoint(results: dict, attempts: dict, model: str, task: T.Task, runs_dir):
+    """The checkpoint exported for one model and task, and the command that makes it."""
+    if task is T.RECALL:
+        chosen = recall.exported(attempts).get(model)
+        if chosen is None:
+            return recall.checkpoint(recall.EXPORTED[model], 0), "python -m demos.memory.recall --exported"
+        return recall.checkpoint(chosen["name"], chosen["seed"]), "python -m demos.memory.recall --exported"
+    seed = results["exported_seed"][model][task.name]
+    return run_path(model, task.name, seed, runs_dir), "python -m demos.memory compare"
+
+
+def build(results: dict, attempts: dict, runs_dir, models_dir):
     """Export the chosen run of each model and task into `models_dir` and write memory.json there."""
     models, index, config = [], {}, {}
     for model, trainer, export in (("ntm", ntm_train, ntm_export.export_step),
                                    ("transformer", tr_train, tr_export.export_sequence)):
         for task in T.TASKS.values():
-            seed = results["exported_seed"][model][task.name]
-            path = run_path(model, task.name, seed, runs_dir)
+            path, command = checkpoint(results, attempts, model, task, runs_dir)
             if not path.is_file():
-                raise DemoError(f"{path} is missing: run `python -m demos.memory compare` first")
+                raise DemoError(f"{path} is missing: run `{command}` first")
             module = trainer.load(path)
             index.setdefault(model, {})[task.name] = len(models)
             models.append(export(module, models_dir / FILES[model].format(task.name)))
@@ -90,8 +106,8 @@ def build(results: dict, runs_dir, models_dir):
         "tasks": {t.name: task_spec(t) for t in T.TASKS.values()},
         "limits": {"ntm_rows": config["ntm"]["copy"]["mem_n"],
                    "transformer_positions": config["transformer"]["copy"]["max_len"]},
-        "config": config, "metrics": metrics_from(results),
-        "reproduce": "python -m demos.memory compare && python -m demos export memory",
+        "config": config, "metrics": metrics_from(results, attempts),
+        "reproduce": "python -m demos train memory && python -m demos export memory",
         "golden": [],
     }
     sc.write(sidecar, models_dir)  # fills sha256 so the sessions below open verified files
