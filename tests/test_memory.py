@@ -158,10 +158,12 @@ def test_exported_recall_models_answer_as_recorded(card, sessions):
                 continue
             errors = 0
             for i in range(first):
-                out = ntm_infer.run_sequence(session, cfg, x[i]) if model == "ntm" else tr_infer.run_sequence(session, x[i])
+                out = (ntm_infer.run_sequence(session, cfg, x[i]) if model == "ntm"
+                       else tr_infer.run_sequence(session, x[i]))
                 errors += int(T.bit_errors(out["y"][None], y[i:i + 1], mask)[0])
             allowed = round(record["bit_errors"][str(size)] * 100)
-            print(f"{model} recall, {size} items: {errors} bit errors on {first} recorded sequences (all 100: {allowed})")
+            print(f"{model} recall, {size} items: {errors} bit errors on {first} recorded sequences "
+                  f"(all 100: {allowed})")
             assert errors <= allowed, (model, size, errors, allowed)
 
 
@@ -204,3 +206,31 @@ def test_page_code_gives_python_numbers_on_the_golden_inputs(card, tmp_path):
             worst = np.abs(np.asarray(js[model]["probabilities"]) - golden["output"][model]["probabilities"]).max()
             print(f"{golden['input'][:20]}… {model}: max |onnxruntime-web - onnxruntime| = {worst:.1e}")
             assert worst < 1e-4
+
+
+SUMMARY = r"""
+const [root, metrics] = process.argv.slice(2);
+const { taskSummary } = await import(`${root}/docs/javascripts/demos/memory/logic.js`);
+const tasks = { recall: { n_out: 6, item_len: 3, train: [2, 6], unit: "items" },
+                copy: { n_out: 8, item_len: 1, train: [1, 20], unit: "vectors" } };
+const side = { tasks, metrics: JSON.parse(metrics) };
+console.log(JSON.stringify([taskSummary("recall", side), taskSummary("copy", side)]));
+"""
+
+
+def test_the_box_says_where_a_model_falls_short(tmp_path):
+    """taskSummary (the sentence above the input) names each failure: not learned, not fully learned,
+    learned only at the training sizes; a model that does the task gets no remark."""
+    script = tmp_path / "summary.mjs"
+    script.write_text(SUMMARY)
+    recall = lambda e6, e8, e20: {"bit_errors": {"6": e6, "8": e8, "20": e20}}  # noqa: E731
+    metrics = {"recall_exported": {"ntm": recall(0.0, 0.1, 0.2), "transformer": recall(0.12, 8.6, 8.6)},
+               "ntm_copy": {"median_bit_errors": {"20": 0.0, "30": 50.0}},
+               "transformer_copy": {"median_bit_errors": {"20": 70.0, "30": 110.0}}}
+    proc = subprocess.run(["node", str(script), ROOT, json.dumps(metrics)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    recall_text, copy_text = json.loads(proc.stdout)
+    assert "NTM 0.00 at 6 items, 0.10 at 8 items, 0.20 at 20 items;" in recall_text
+    assert "Transformer 0.12 at 6 items, 8.60 at 8 items, 8.60 at 20 items (only at the training sizes" in recall_text
+    assert "NTM 0.00 at 20 vectors, 50.00 at 30 vectors;" in copy_text     # guessing gets 120 of 240 wrong
+    assert "Transformer 70.00 at 20 vectors, 110.00 at 30 vectors (not learned" in copy_text   # guessing: 80

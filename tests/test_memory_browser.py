@@ -120,8 +120,8 @@ def test_recall_box_says_how_well_each_model_does_recall(tab):
     page = tab.open(f"{PAGE}?{memory_export.query_for(T.RECALL, 6, 5)}")
     text = page.locator(f"{BOX} .inn-memory__how-well").inner_text()
     for model, name in (("ntm", "NTM"), ("transformer", "Transformer")):   # the exported curriculum runs
-        errors = card["metrics"]["recall_exported"][model]["bit_errors"]
-        assert f"{name} {errors['6']:.2f} at 6 items, {errors['8']:.2f} at 8 items, {errors['20']:.2f} at 20 items" in text, text
+        e = card["metrics"]["recall_exported"][model]["bit_errors"]
+        assert f"{name} {e['6']:.2f} at 6 items, {e['8']:.2f} at 8 items, {e['20']:.2f} at 20 items" in text, text
     assert "Guessing gets 9 wrong" in text
 
 

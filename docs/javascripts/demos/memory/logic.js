@@ -141,10 +141,13 @@ export function score(y, target, first) {
   return { output, probabilities, bit_errors: errors };
 }
 
-/** A few words on how far bit errors at the largest training size are from solving the task. */
-function verdict(errors, guess) {
-  if (errors < 0.5) return "";
-  return errors >= 0.8 * guess ? " (not learned: about what guessing gets)" : " (partly learned)";
+/** A few words where a model falls short: at the largest training size, or beyond it (within 80 % of
+ * what guessing gets counts as no better than guessing). `guessAt(n)` is guessing's bit errors at size n. */
+function verdict(errors, inside, beyond, guessAt) {
+  if (errors[inside] >= 0.5) {
+    return errors[inside] >= 0.8 * guessAt(inside) ? " (not learned: about what guessing gets)" : " (not fully learned)";
+  }
+  return beyond.some((n) => errors[n] >= 0.8 * guessAt(n)) ? " (only at the training sizes: beyond them about what guessing gets)" : "";
 }
 
 /** How well each exported model does a task, from the numbers recorded by the training scripts
@@ -163,8 +166,9 @@ export function taskSummary(task, sidecar) {
     const beyond = sizes.find((n) => n > spec.train[1]);
     const shown = [inside, beyond, curriculum ? sizes.at(-1) : undefined]
       .filter((n, i, all) => n !== undefined && all.indexOf(n) === i);
+    const guessAt = (n) => (task === "copy" ? (n * spec.n_out) / 2 : guess);
     return `${m === "ntm" ? "NTM" : "Transformer"} ${shown.map((n) => `${errors[n].toFixed(2)} at ${n} ${spec.unit}`).join(", ")}`
-      + (task === "recall" && inside !== undefined ? verdict(errors[inside], guess) : "");
+      + (inside === undefined ? "" : verdict(errors, inside, shown.filter((n) => n > inside), guessAt));
   }).filter(Boolean);
   const how = curriculum
     ? `bit errors of the ${bits} answer bits, mean over 100 fresh inputs per size, recorded by demos/memory/recall.py; `
