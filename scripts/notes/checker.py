@@ -121,7 +121,9 @@ def scan(layout: Layout, known_files: set[str] | None = None) -> Scan:
     papers, problems = bib.load(layout.bib_path, f"{docs_shown}/papers.bib")
     sidecars, sidecar_problems = demos.load_sidecars(layout.models_dir, "exported_models", set(papers))
     problems += sidecar_problems
-    demo_modules = {uri[len(DEMO_MODULES):-3] for uri in known if uri.startswith(DEMO_MODULES) and uri.endswith(".js")}
+    # a demo's module is docs/javascripts/demos/<name>.js; files in demos/<name>/ are its parts, not demos
+    demo_modules = {uri[len(DEMO_MODULES):-3] for uri in known
+                    if uri.startswith(DEMO_MODULES) and uri.endswith(".js") and "/" not in uri[len(DEMO_MODULES):]}
 
     notes: dict[str, Note] = {}
     ids: dict[str, set[str]] = {}
