@@ -42,7 +42,7 @@ models: install
 	$(PY) -m demos train all
 	$(PY) -m demos export all
 
-# The NTM-vs-Transformer experiment (33 min of training on one thread, plus evaluation; `--smoke`: 12.5 s).
+# The NTM-vs-Transformer experiment (33 min of training on one thread, plus evaluation; `--smoke`: 5 s).
 compare: install
 	$(PY) -m demos.memory compare
 
