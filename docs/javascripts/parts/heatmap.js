@@ -91,7 +91,7 @@ export function keyLabel(v) {
 
 /** Draw the heat map on `canvas` (sized here, sharp on high-DPI screens); returns { cellAt, layout }. */
 export function drawHeatmap(canvas, opts) {
-  const { rows, cols, scheme = "sequential", title, rowLabel, colLabel, highlight, key = true } = opts;
+  const { rows, cols, scheme = "sequential", title, highlight, key = true } = opts;
   const get = reader(opts.values, cols);
   const [dataMin, dataMax] = valueRange(get, rows, cols, scheme);
   const min = opts.min ?? dataMin, max = opts.max ?? dataMax;
