@@ -1,0 +1,85 @@
+"""What the char-LSTM's training measured, as numbers for the sidecar and Markdown for the pages.
+
+Written by train.py into demos/charlstm/results/: `features.md` (best cell per feature, trained vs
+random init), `gates.md` (gate saturation), `cells.json` (every cell's correlation and saturation,
+which the export copies into the sidecar for the page's cell picker).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from demos.common import pysource
+
+RESULTS = Path(__file__).parent / "results"
+BAR_R, BAR_RATIO, BAR_FEATURES, BAR_BITS = 0.6, 2.0, 3, 1.8   # the issue's bars
+LABELS = {"position_in_line": "position in line", "indentation": "indentation depth",
+          "inside_string": "inside a string", "inside_comment": "inside a comment",
+          "bracket_depth": "bracket depth"}
+SATURATED = 0.5   # a gate "consistently" saturated: beyond 0.9 (or below 0.1) on over half the characters
+
+
+def feature_summary(trained: dict, baseline: dict) -> dict:
+    out = {}
+    for name in pysource.FEATURES:
+        cell = int(np.argmax(np.abs(trained[name])))
+        best, base = float(abs(trained[name][cell])), float(np.abs(baseline[name]).max())
+        out[name] = {"cell": cell, "r": round(float(trained[name][cell]), 4), "abs_r": round(best, 4),
+                     "random_init_abs_r": round(base, 4), "ratio": round(best / max(base, 1e-9), 2),
+                     "meets_bar": bool(best >= BAR_R and best >= BAR_RATIO * base)}
+    return out
+
+
+def gate_summary(saturation: dict) -> dict:
+    return {gate: {"right_saturated_cells": int((s["right"] > SATURATED).sum()),
+                   "left_saturated_cells": int((s["left"] > SATURATED).sum()),
+                   "mean_right": round(float(s["right"].mean()), 4),
+                   "mean_left": round(float(s["left"].mean()), 4)}
+            for gate, s in saturation.items()}
+
+
+def _features_md(m: dict) -> str:
+    met = sum(f["meets_bar"] for f in m["features"].values())
+    lines = [f"Measured by `python -m demos train charlstm` on {m['held_out_chars']:,} held-out characters "
+             f"({m['held_out_files']} standard-library files of Python {m['python']} not used in training, "
+             f"read in {2000:,}-character windows); correlations on {m['analysis_chars']:,} of them.",
+             "",
+             f"**Held-out bits per character: {m['held_out_bits_per_char']:.3f}** (bar ≤ {BAR_BITS}; "
+             f"the untrained model: {m['random_init_bits_per_char']:.2f}). "
+             f"{m['parameters']:,} parameters, {m['steps']:,} steps of {m['batch']}×{m['unroll']} characters, "
+             f"{m['train_seconds'] / 60:.1f} min on one CPU thread.",
+             "",
+             "| feature | best cell | r (trained) | best \\|r\\| at random init | ratio | bar (≥ 0.6 and ≥ 2×) |",
+             "|---|---|---|---|---|---|"]
+    for name, f in m["features"].items():
+        lines.append(f"| {LABELS[name]} | {f['cell']} | {f['r']:+.2f} | {f['random_init_abs_r']:.2f} | "
+                     f"{f['ratio']:.1f}× | {'met' if f['meets_bar'] else '**not met**'} |")
+    lines += ["", f"The bar of at least {BAR_FEATURES} features is "
+              f"{'met' if met >= BAR_FEATURES else '**not met**'}: {met} of {len(m['features'])}."]
+    return "\n".join(lines) + "\n"
+
+
+def _gates_md(m: dict, hidden: int) -> str:
+    lines = [f"Share of the {m['analysis_chars']:,} held-out characters on which each of the {hidden} cells' "
+             f"gates is right-saturated (> 0.9) or left-saturated (< 0.1); a cell counts as consistently "
+             f"saturated when that share is over {SATURATED:.0%}.", "",
+             "| gate | cells right-saturated | cells left-saturated | mean share > 0.9 | mean share < 0.1 |",
+             "|---|---|---|---|---|"]
+    for gate, g in m["gates"].items():
+        lines.append(f"| {gate.replace('_', ' ')} | {g['right_saturated_cells']} | {g['left_saturated_cells']} | "
+                     f"{g['mean_right']:.1%} | {g['mean_left']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+def write(metrics: dict, trained: dict, baseline: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    hidden = len(next(iter(trained["correlation"].values())))
+    (RESULTS / "features.md").write_text(_features_md(metrics))
+    (RESULTS / "gates.md").write_text(_gates_md(metrics, hidden))
+    cells = {"correlation": {k: np.round(v, 4).tolist() for k, v in trained["correlation"].items()},
+             "random_init_correlation": {k: np.round(v, 4).tolist() for k, v in baseline["correlation"].items()},
+             "saturation": {g: {side: np.round(v, 4).tolist() for side, v in s.items()}
+                            for g, s in trained["saturation"].items()}}
+    (RESULTS / "cells.json").write_text(json.dumps(cells, separators=(",", ":")) + "\n")

@@ -1,0 +1,145 @@
+"""Train the char-LSTM on the pinned standard-library corpus; measure what the page claims.
+
+    python -m demos train charlstm
+
+Prints and records: held-out bits per character; for each feature of demos/common/pysource.py the
+best single cell's |correlation| with tanh(c) in the trained model and in the same architecture at
+random initialisation (and which cell it is); each gate's saturation (share of characters with the gate
+> 0.9 or < 0.1, the paper's figure). Writes demos/charlstm/results/ (snippets the pages include).
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import trange
+
+from demos.charlstm import report
+from demos.charlstm.model import CharLSTM, CharLSTMConfig
+from demos.common import checkpoint, pysource
+
+SEED = 0
+STEPS = 8000          # of BATCH streams x UNROLL characters: 32.8M characters, ~8 passes over the corpus
+BATCH = 32            # contiguous streams through the training text, state carried between steps
+UNROLL = 128          # truncated backpropagation through time
+LR, LR_END = 3e-3, 2e-4
+CLIP = 5.0
+WINDOW = 2000         # held-out text is measured in windows of the page's length, each from a zero state
+ANALYSIS_WINDOWS = 120  # windows used for correlations and gate statistics (240k characters)
+
+
+def streams(corpus: pysource.Corpus) -> torch.Tensor:
+    """The training files joined, cut into BATCH equal contiguous streams: (BATCH, L) int64."""
+    tokens = pysource.encode("\n".join(text for _, text in corpus.train))
+    length = len(tokens) // BATCH
+    return torch.from_numpy(tokens[:length * BATCH].reshape(BATCH, length))
+
+
+def held_out_windows(corpus: pysource.Corpus) -> list[str]:
+    """Every held-out file cut into WINDOW-character pieces (the last piece of a file may be shorter)."""
+    return [text[s:s + WINDOW] for _, text in corpus.held_out for s in range(0, len(text), WINDOW)
+            if len(text[s:s + WINDOW]) > 1]
+
+
+def bits_per_char(model: CharLSTM, windows: list[str]) -> float:
+    """Mean next-character cross-entropy in bits over the windows, each read from a zero state."""
+    model.eval()
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for text in windows:
+            tokens = torch.from_numpy(pysource.encode(text))[None]        # (1, T)
+            logits, _ = model(tokens[:, :-1])
+            total += F.cross_entropy(logits[0], tokens[0, 1:], reduction="sum").item()
+            count += tokens.shape[1] - 1
+    return total / count / math.log(2)
+
+
+def internals(model: CharLSTM, windows: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """tanh(c) and the gates at every character of the windows, (N, H) each, and the features (N,)."""
+    model.eval()
+    keep = ("c", "input_gate", "forget_gate", "output_gate")
+    parts = {k: [] for k in keep}
+    feats = {k: [] for k in pysource.FEATURES}
+    with torch.no_grad():
+        for text in windows:
+            out = model.inspect(torch.from_numpy(pysource.encode(text))[None])
+            for k in keep:
+                parts[k].append(out[k][0].numpy())
+            for k, v in pysource.features(text).items():
+                feats[k].append(v)
+    values = {k: np.concatenate(v) for k, v in parts.items()}
+    values["c"] = np.tanh(values["c"])
+    return values, {k: np.concatenate(v) for k, v in feats.items()}
+
+
+def correlations(cells: np.ndarray, feature: np.ndarray) -> np.ndarray:
+    """Pearson r of every cell (N, H) with the feature (N,): (H,), 0 where a cell is constant."""
+    a = cells - cells.mean(0)
+    b = feature - feature.mean()
+    denom = np.sqrt((a * a).sum(0) * (b * b).sum())
+    return np.where(denom > 0, (a * b[:, None]).sum(0) / np.maximum(denom, 1e-30), 0.0)
+
+
+def measure(model: CharLSTM, windows: list[str]) -> dict:
+    """Per feature: every cell's r; per gate: every cell's share of characters > 0.9 and < 0.1."""
+    values, feats = internals(model, windows)
+    corr = {name: correlations(values["c"], feats[name]) for name in pysource.FEATURES}
+    saturation = {gate: {"right": (values[gate] > 0.9).mean(0), "left": (values[gate] < 0.1).mean(0)}
+                  for gate in ("input_gate", "forget_gate", "output_gate")}
+    return {"correlation": corr, "saturation": saturation, "characters": len(feats["indentation"])}
+
+
+def main(argv=None) -> dict:
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)  # the machine is shared; one thread is what the budget allows
+    corpus = pysource.load()
+    config = CharLSTMConfig(vocab=len(pysource.VOCAB))
+    random_init = CharLSTM(config)          # the same architecture, untrained: the baseline
+    model = CharLSTM(config)
+    model.load_state_dict(random_init.state_dict())
+    data = streams(corpus)
+    windows = held_out_windows(corpus)
+    analysis = windows[:: max(1, len(windows) // ANALYSIS_WINDOWS)][:ANALYSIS_WINDOWS]
+    optimizer = torch.optim.Adam(model.parameters(), lr=LR)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, STEPS, eta_min=LR_END)
+    state, pos, start = None, 0, time.perf_counter()
+    for step in (bar := trange(STEPS, desc="charlstm", unit="step", mininterval=20)):
+        if pos + UNROLL + 1 > data.shape[1]:
+            state, pos = None, 0                       # a new pass over the text
+        chunk = data[:, pos:pos + UNROLL + 1]
+        pos += UNROLL
+        model.train()
+        logits, state = model(chunk[:, :-1], state)
+        state = tuple(s.detach() for s in state)
+        loss = F.cross_entropy(logits.reshape(-1, config.vocab), chunk[:, 1:].reshape(-1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
+        optimizer.step()
+        schedule.step()
+        if step % 200 == 0:
+            bar.set_postfix(train_bits=f"{loss.item() / math.log(2):.3f}")
+    seconds = time.perf_counter() - start
+    trained, baseline = measure(model, analysis), measure(random_init, analysis)
+    metrics = {
+        "held_out_bits_per_char": round(bits_per_char(model, windows), 4),
+        "random_init_bits_per_char": round(bits_per_char(random_init, windows[:20]), 4),
+        "held_out_chars": sum(len(w) for w in windows), "held_out_files": len(corpus.held_out),
+        "train_chars": corpus.chars("train"), "train_files": len(corpus.train),
+        "analysis_chars": trained["characters"],
+        "corpus_sha256": corpus.sha256, "python": corpus.python,
+        "steps": STEPS, "batch": BATCH, "unroll": UNROLL, "train_seconds": round(seconds, 1),
+        "threads": 1, "parameters": sum(p.numel() for p in model.parameters()),
+        "features": report.feature_summary(trained["correlation"], baseline["correlation"]),
+        "gates": report.gate_summary(trained["saturation"]),
+    }
+    report.write(metrics, trained, baseline)
+    checkpoint.save("charlstm", model, metrics)
+    return metrics
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Remember a marked value across a delay: an LSTM, a GRU and a plain tanh RNN side by side."""

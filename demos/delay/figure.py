@@ -1,0 +1,78 @@
+"""The delay task's results as the LSTM page shows them: a Markdown table (demos/delay/results/
+accuracy.md, included with pymdownx.snippets) and an SVG line chart (docs/assets/figures/
+delay-accuracy.svg), both written by train.py from the accuracies it measured."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from demos.common.paths import ROOT
+
+RESULTS = Path(__file__).parent / "results"
+SVG = ROOT / "docs" / "assets" / "figures" / "delay-accuracy.svg"
+NAMES = {"lstm": "LSTM", "gru": "GRU", "rnn": "plain tanh RNN"}
+COLOURS = {"lstm": "#1f77b4", "gru": "#2ca02c", "rnn": "#d62728"}
+DASHES = {"lstm": "", "gru": "6 3", "rnn": "2 3"}
+BAR = 0.95
+
+
+def table(m: dict) -> str:
+    acc, longest = m["accuracy"], str(m["train_delays"][1])
+    delays = list(acc["lstm"])
+    lines = [f"Measured by `python -m demos train delay`: accuracy on {m['test_sequences_per_delay']:,} fresh "
+             f"sequences per delay; trained on delays {m['train_delays'][0]}–{longest} for {m['steps']:,} "
+             f"steps of {m['batch']} sequences (the same batches for all three); chance is "
+             f"{m['chance']:.1%}.", "",
+             "| network | parameters | " + " | ".join(f"delay {d}{' *' if int(d) > int(longest) else ''}"
+                                                     for d in delays) + " |",
+             "|---|---|" + "---|" * len(delays)]
+    for kind, row in acc.items():
+        lines.append(f"| {NAMES[kind]} | {m['parameters'][kind]:,} | "
+                     + " | ".join(f"{row[d]:.1%}" for d in delays) + " |")
+    lstm = acc["lstm"][longest]
+    lines += ["", "\\* past the training range.", "",
+              f"The LSTM at the longest training delay ({longest}): **{lstm:.1%}** — the bar of {BAR:.0%} is "
+              f"{'met' if lstm >= BAR else '**not met**'}. The plain RNN falls from "
+              f"{acc['rnn'][delays[0]]:.1%} at delay {delays[0]} to {acc['rnn'][longest]:.1%} at delay "
+              f"{longest} and {acc['rnn'][delays[-1]]:.1%} at delay {delays[-1]}."]
+    return "\n".join(lines) + "\n"
+
+
+def svg(m: dict) -> str:
+    """A line chart of accuracy against delay; colours and dash patterns both tell the lines apart."""
+    w, h, left, right, top, bottom = 560, 300, 56, 150, 20, 44
+    acc = m["accuracy"]
+    delays = [int(d) for d in acc["lstm"]]
+    xmax = max(delays)
+    x = lambda d: left + (w - left - right) * d / xmax
+    y = lambda a: top + (h - top - bottom) * (1 - a)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" font-family="sans-serif" '
+           f'font-size="12"><title>Accuracy against delay for the LSTM, GRU and plain RNN</title>',
+           f'<rect width="{w}" height="{h}" fill="#fff"/>',
+           f'<rect x="{x(m["train_delays"][0]):.1f}" y="{top}" width="{x(m["train_delays"][1]) - x(m["train_delays"][0]):.1f}" '
+           f'height="{h - top - bottom}" fill="#eee"/>',
+           f'<text x="{x(m["train_delays"][1]) - 4:.1f}" y="{top + 14}" text-anchor="end" fill="#555">training delays</text>']
+    for a in (0, 0.25, 0.5, 0.75, 1):
+        out.append(f'<line x1="{left}" x2="{w - right}" y1="{y(a):.1f}" y2="{y(a):.1f}" stroke="#ccc"/>'
+                   f'<text x="{left - 6}" y="{y(a) + 4:.1f}" text-anchor="end" fill="#333">{a:.0%}</text>')
+    for d in delays:
+        out.append(f'<text x="{x(d):.1f}" y="{h - bottom + 16}" text-anchor="middle" fill="#333">{d}</text>')
+    out.append(f'<text x="{(left + w - right) / 2}" y="{h - 8}" text-anchor="middle" fill="#333">delay (steps)</text>')
+    out.append(f'<line x1="{left}" x2="{w - right}" y1="{y(m["chance"]):.1f}" y2="{y(m["chance"]):.1f}" '
+               f'stroke="#999" stroke-dasharray="1 3"/><text x="{w - right + 6}" y="{y(m["chance"]) + 4:.1f}" '
+               f'fill="#555">chance</text>')
+    for i, (kind, row) in enumerate(acc.items()):
+        points = " ".join(f"{x(int(d)):.1f},{y(a):.1f}" for d, a in row.items())
+        out.append(f'<polyline points="{points}" fill="none" stroke="{COLOURS[kind]}" stroke-width="2.5" '
+                   f'stroke-dasharray="{DASHES[kind]}"/>')
+        ly = top + 30 + 22 * i
+        out.append(f'<line x1="{w - right + 6}" x2="{w - right + 30}" y1="{ly}" y2="{ly}" stroke="{COLOURS[kind]}" '
+                   f'stroke-width="2.5" stroke-dasharray="{DASHES[kind]}"/>'
+                   f'<text x="{w - right + 36}" y="{ly + 4}" fill="#333">{NAMES[kind]}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
+def write(metrics: dict) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "accuracy.md").write_text(table(metrics))
+    SVG.write_text(svg(metrics))
