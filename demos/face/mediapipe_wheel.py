@@ -132,13 +132,21 @@ def graph_from_tflite(data: bytes) -> tuple[GraphConfig, dict[str, np.ndarray]]:
     return config, weights
 
 
-def tessellation_edges(source: bytes) -> list[tuple[int, int]]:
-    """FACEMESH_TESSELATION from face_mesh_connections.py, read as data (ast.literal_eval, never run)."""
+def tessellation_triangles(source: bytes) -> list[tuple[int, int, int]]:
+    """FACEMESH_TESSELATION from face_mesh_connections.py, read as data (ast.literal_eval, never run).
+
+    The literal lists each triangle as three directed edges in a row, a→b, b→c, c→a: the triples are
+    the mesh's faces (checked here: every triple closes). The edge graph's 3-cliques would add two
+    cycles that are not faces."""
     tree = ast.parse(source.decode("utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "FACEMESH_TESSELATION":
-            value = node.value  # frozenset([...]): the call's one argument is the literal
+            value = node.value  # frozenset([...]): the call's one argument is the literal, in order
             if isinstance(value, ast.Call) and getattr(value.func, "id", "") == "frozenset":
                 value = value.args[0]
-            return sorted(ast.literal_eval(value))
+            edges = ast.literal_eval(value)
+            triples = [edges[i:i + 3] for i in range(0, len(edges), 3)]
+            if len(edges) % 3 or any(e[0][1] != e[1][0] or e[1][1] != e[2][0] or e[2][1] != e[0][0] for e in triples):
+                raise DemoError(f"{CONNECTIONS}: FACEMESH_TESSELATION is not a list of closed triangles")
+            return [(int(a), int(b), int(c)) for (a, b), (_, c), _ in triples]
     raise DemoError(f"{CONNECTIONS}: no FACEMESH_TESSELATION")

@@ -17,7 +17,8 @@ ASSETS = [
     (ORT, "ort-wasm-simd-threaded.mjs", "assets/vendor/ort"),
     (ORT, "ort-wasm-simd-threaded.wasm", "assets/vendor/ort"),
 ]
-MODEL_FILES = [(MODELS, "*.onnx", "models"), (MODELS, "*.json", "models")]
+# NOTICE-<demo>: the licence of weights converted from another project, served beside them.
+MODEL_FILES = [(MODELS, "*.onnx", "models"), (MODELS, "*.json", "models"), (MODELS, "NOTICE-*", "models")]
 
 
 class VendorError(Exception):
