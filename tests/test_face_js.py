@@ -1,0 +1,72 @@
+"""face: the page's pipeline (docs/javascripts/demos/face/pipeline.js) on onnxruntime-web's WASM build in
+Node gives the Python pipeline's numbers (≤ 1e-3 px) on the astronaut, a turned copy and a two-face image."""
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from PIL import Image
+
+from demos.common import sidecar as sc
+from demos.common.paths import MODELS_DIR, ROOT
+from demos.common.runtime import open_sessions
+from demos.face import infer
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
+ASTRONAUT = ROOT / "docs/javascripts/demos/face/astronaut.png"
+
+SCRIPT = r"""
+import fs from "fs";
+const [root, models, images] = process.argv.slice(2);
+const ort = await import(`${root}/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs`);
+ort.env.wasm.numThreads = 1;
+const face = await import(`${root}/docs/javascripts/demos/face/pipeline.js`);
+const side = JSON.parse(fs.readFileSync(`${models}/face.json`));
+const sessions = [];
+for (const m of side.models) sessions.push(await ort.InferenceSession.create(fs.readFileSync(`${models}/${m.file}`)));
+const out = [];
+for (const { file, width, height } of JSON.parse(fs.readFileSync(images))) {
+  const pixels = new Uint8Array(fs.readFileSync(file));
+  out.push(await face.track(ort, sessions, pixels, width, height, 3, side));
+}
+console.log(JSON.stringify({ out, anchors: face.anchors(side.preprocessing).length }));
+"""
+
+
+def cases(tmp_path):
+    astronaut = np.asarray(Image.open(ASTRONAUT).convert("RGB"))
+    turned = np.asarray(Image.fromarray(astronaut).rotate(-30, resample=Image.BILINEAR))
+    head = astronaut[10:130, 50:175]
+    pair = np.concatenate([head, (head[:, ::-1] * 0.6).astype(np.uint8)], axis=1)
+    listed = []
+    for name, pixels in (("astronaut", astronaut), ("turned", turned), ("pair", pair)):
+        path = tmp_path / f"{name}.rgb"
+        path.write_bytes(np.ascontiguousarray(pixels).tobytes())
+        listed.append({"file": str(path), "width": pixels.shape[1], "height": pixels.shape[0], "pixels": pixels})
+    return listed
+
+
+def test_js_pipeline_matches_python(tmp_path):
+    listed = cases(tmp_path)
+    (tmp_path / "images.json").write_text(json.dumps([{k: v for k, v in c.items() if k != "pixels"} for c in listed]))
+    (tmp_path / "parity.mjs").write_text(SCRIPT)
+    proc = subprocess.run([NODE, str(tmp_path / "parity.mjs"), str(ROOT), str(MODELS_DIR), str(tmp_path / "images.json")],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["anchors"] == 896
+    sessions = open_sessions(sc.read("face"))
+    for case, js in zip(listed, result["out"]):
+        py = infer.track(sessions, case["pixels"].astype(np.float32) / 255)
+        assert len(js["faces"]) == len(py["faces"]) >= 1
+        for a, b in zip(js["faces"], py["faces"]):
+            assert_allclose(a["box"], b["box"], atol=1e-3) and assert_allclose(a["keypoints"], b["keypoints"], atol=1e-3)
+        worst = np.abs(np.array(js["landmarks"]) - py["landmarks"]).max()
+        print(f"{case['file'].split('/')[-1]}: {len(py['faces'])} face(s), crop angle {np.degrees(py['crop']['angle']):.1f}°, "
+              f"max |JS - Python| landmark = {worst:.1e} px")
+        assert worst <= 1e-3
+        assert js["crop"]["angle"] == pytest.approx(py["crop"]["angle"], abs=1e-6)
+    assert len(result["out"][2]["faces"]) == 2
