@@ -101,3 +101,28 @@ def main(argv=None) -> dict:
 
 if __name__ == "__main__":
     main()
+
+
+def load_from_onnx(model: torch.nn.Module, path) -> torch.nn.Module:
+    """Copy `model`'s weights back from an exported file (the tests' parity check).
+
+    Biases keep their names (`model.lstm.bias_ih_l0`); the exporter stores each weight matrix already
+    transposed under a generated name, so a matrix is matched by its transposed shape, which must be unique.
+    """
+    import onnx
+    from onnx import numpy_helper
+
+    inits = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(path)).graph.initializer}
+    wanted = model.state_dict()
+    unnamed = {k: v for k, v in inits.items() if k not in wanted}
+    state = {}
+    for key, param in wanted.items():
+        if key in inits:
+            state[key] = torch.from_numpy(inits[key].copy())
+            continue
+        matches = [k for k, v in unnamed.items() if v.ndim == 2 and v.shape == tuple(param.shape[::-1])]
+        if len(matches) != 1:
+            raise KeyError(f"{path}: {len(matches)} initializers could be {key} {tuple(param.shape)}")
+        state[key] = torch.from_numpy(unnamed[matches[0]].T.copy())
+    model.load_state_dict(state)
+    return model.eval()

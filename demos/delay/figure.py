@@ -33,7 +33,13 @@ def table(m: dict) -> str:
               f"The LSTM at the longest training delay ({longest}): **{lstm:.1%}** — the bar of {BAR:.0%} is "
               f"{'met' if lstm >= BAR else '**not met**'}. The plain RNN falls from "
               f"{acc['rnn'][delays[0]]:.1%} at delay {delays[0]} to {acc['rnn'][longest]:.1%} at delay "
-              f"{longest} and {acc['rnn'][delays[-1]]:.1%} at delay {delays[-1]}."]
+              f"{longest} and {acc['rnn'][delays[-1]]:.1%} at delay {delays[-1]}.", "",
+              (f"How it holds the value, on {m['holding']['sequences']} sequences with delay {m['holding']['delay']}: "
+               f"per sequence a median of {m['holding']['median_cells_forget_above_0.95']:g} of the LSTM's "
+               f"{m['holding']['cells']} cells keep their forget gate above 0.95 on average over the delay "
+               f"({m['holding']['sequences_with_such_a_cell']} of {m['holding']['sequences']} sequences have at least "
+               f"one); {m['holding']['cells_that_hold_some_value']} different cells do so for some value, while the "
+               f"forget gate averaged over all cells and sequences is {m['holding']['mean_forget_all_cells']:.2f}.")]
     return "\n".join(lines) + "\n"
 
 

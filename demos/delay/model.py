@@ -66,9 +66,11 @@ class DelayNets(nn.Module):
 def gru_scan(x: torch.Tensor, gru: nn.GRU) -> torch.Tensor:
     """nn.GRU's recurrence from a zero state: every hidden state (B, T, H)."""
     x_proj = x @ gru.weight_ih_l0.T + gru.bias_ih_l0                   # (B, T, 3H)
+    # Tensors, not the module: scan compiles its step, and torch.compile refuses nn.GRU/nn.RNN modules.
+    weight_hh, bias_hh = gru.weight_hh_l0, gru.bias_hh_l0
 
     def step(h, xp):
-        hp = h @ gru.weight_hh_l0.T + gru.bias_hh_l0                    # (B, 3H)
+        hp = h @ weight_hh.T + bias_hh                                  # (B, 3H)
         xr, xz, xn = xp.chunk(3, dim=-1)                                # PyTorch's order: r, z, n
         hr, hz, hn = hp.chunk(3, dim=-1)
         r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
@@ -82,9 +84,10 @@ def gru_scan(x: torch.Tensor, gru: nn.GRU) -> torch.Tensor:
 def rnn_scan(x: torch.Tensor, rnn: nn.RNN) -> torch.Tensor:
     """nn.RNN's (tanh) recurrence from a zero state: every hidden state (B, T, H)."""
     x_proj = x @ rnn.weight_ih_l0.T + rnn.bias_ih_l0
+    weight_hh, bias_hh = rnn.weight_hh_l0, rnn.bias_hh_l0
 
     def step(h, xp):
-        h = torch.tanh(xp + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        h = torch.tanh(xp + h @ weight_hh.T + bias_hh)
         return h, h.clone()
 
     _, hs = scan(step, x.new_zeros(x.shape[0], rnn.hidden_size), x_proj, dim=1)

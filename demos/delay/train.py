@@ -41,6 +41,24 @@ def measure(model: DelayNets) -> dict:
     return out
 
 
+def holding(model: DelayNets, delay: int = task.TRAIN_DELAYS[1], count: int = 200) -> dict:
+    """How the LSTM holds the value, on `count` sequences (lead 2, the longest training delay): for each
+    sequence and cell, the forget gate's mean over the delay steps; then per sequence, how many cells keep
+    it above 0.95, and which values make which cells hold."""
+    rng = np.random.default_rng(99)
+    values = model.config.values
+    marked = rng.integers(0, values, count)
+    x = np.stack([task.sequence(int(v), [0, 0], list(rng.integers(0, values, delay)), values) for v in marked])
+    with torch.no_grad():
+        forget = model.inspect(torch.from_numpy(x))["forget_gate"][:, 3:-1].mean(dim=1).numpy()   # (N, H)
+    holders = (forget > 0.95).sum(1)                                                          # (N,)
+    return {"delay": delay, "sequences": count, "cells": forget.shape[1],
+            "median_cells_forget_above_0.95": float(np.median(holders)),
+            "sequences_with_such_a_cell": int((holders > 0).sum()),
+            "mean_forget_all_cells": round(float(forget.mean()), 4),
+            "cells_that_hold_some_value": int(((forget > 0.95).any(0)).sum())}
+
+
 def main(argv=None) -> dict:
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
@@ -69,7 +87,7 @@ def main(argv=None) -> dict:
               for k in model.KINDS}
     metrics = {"accuracy": measure(model), "train_delays": list(task.TRAIN_DELAYS),
                "test_sequences_per_delay": TEST_SEQUENCES, "chance": round(1 / c.values, 4),
-               "parameters": params, "steps": STEPS, "batch": BATCH, "train_seconds": round(seconds, 1),
+               "parameters": params, "holding": holding(model), "steps": STEPS, "batch": BATCH, "train_seconds": round(seconds, 1),
                "threads": 1}
     figure.write(metrics)
     checkpoint.save("delay", model, metrics)

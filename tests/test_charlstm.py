@@ -1,0 +1,158 @@
+"""charlstm: the pinned corpus is the one the model was measured on (and another one is refused by name);
+the features are what tokenize says; torch rebuilt from the ONNX weights matches onnxruntime on the
+examples, on random text and on a text longer than any training sequence; the exported state carries
+over (scoring in two calls = one call); the recorded snippets are the recorded metrics; the CLI prints
+the page's numbers and refuses bad input with one line; the sampler is seeded."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from demos.charlstm import export, infer, report, train
+from demos.charlstm.model import CharLSTM, CharLSTMConfig
+from demos.common import pysource
+from demos.common import sidecar as sc
+from demos.common.errors import DemoError
+from demos.common.paths import MODELS_DIR, ROOT
+from demos.common.runtime import open_sessions
+
+CARD = sc.read("charlstm")
+
+
+@pytest.fixture(scope="module")
+def session():
+    return open_sessions(CARD)[0]
+
+
+@pytest.fixture(scope="module")
+def rebuilt():
+    model = CharLSTM(CharLSTMConfig(**CARD["config"]))
+    return export.load_from_onnx(export.Scorer(model), MODELS_DIR / "charlstm.onnx").model
+
+
+def test_corpus_is_the_recorded_one_and_another_is_refused():
+    corpus = pysource.load(CARD["metrics"]["corpus_sha256"], CARD["metrics"]["python"])
+    assert corpus.chars("train") == CARD["metrics"]["train_chars"]
+    assert {n for n, _ in corpus.train}.isdisjoint(n for n, _ in corpus.held_out)
+    with pytest.raises(DemoError, match=r"Python 3\.99.*retrain"):
+        pysource.load("0" * 64, "3.99.0")
+
+
+def test_features_follow_tokenize():
+    text = 'def f(a, b):\n    x = "q(" # c\n    return [a]\n'
+    f = pysource.features(text)
+    at = lambda ch, nth=0: [i for i, c in enumerate(text) if c == ch][nth]  # noqa: E731
+    assert f["position_in_line"][at("x")] == 4 and f["position_in_line"][at("\n")] == 12
+    assert f["indentation"][at("x")] == 4 and f["indentation"][at("d")] == 0
+    assert f["inside_string"][at("q")] == 1 and f["inside_string"][at("x")] == 0
+    assert f["bracket_depth"][at("(", 1)] == 0        # the "(" inside the string opens nothing
+    assert f["bracket_depth"][at("a")] == 1 and f["bracket_depth"][at("a", 1)] == 1
+    assert f["inside_comment"][at("c", 0)] == 1 and f["inside_comment"][at("r")] == 0
+    assert pysource.decode(pysource.encode("a\tb")) == f"a{pysource.UNKNOWN}b"
+
+
+def tokens_for_parity():
+    rng = np.random.default_rng(0)
+    texts = [ex["text"] for ex in CARD["examples"]["texts"]]
+    random_text = pysource.decode(rng.integers(0, len(pysource.VOCAB), 300))
+    long_text = (ROOT / "demos" / "charlstm" / "train.py").read_text()[:CARD["limits"]["max_chars"]]
+    return [infer.encode(t, CARD) for t in (*texts, random_text, long_text)]
+
+
+def test_torch_rebuilt_from_onnx_matches_onnxruntime(session, rebuilt):
+    for tokens in tokens_for_parity():
+        onnx_out = infer.score(session, CARD, tokens)
+        with torch.no_grad():
+            torch_out = rebuilt.inspect(torch.from_numpy(tokens)[None])
+        for name, value in onnx_out.items():
+            np.testing.assert_allclose(value, torch_out[name][0].numpy(), rtol=1e-3, atol=1e-5, err_msg=name)
+        assert len(tokens) > train.UNROLL or len(tokens) < 400   # one text is longer than any training chunk
+
+
+def test_state_carries_over_between_calls(session):
+    tokens = infer.encode(CARD["examples"]["texts"][0]["text"][:300], CARD)
+    whole = infer.score(session, CARD, tokens)
+    first = infer.score(session, CARD, tokens[:120])
+    rest = infer.score(session, CARD, tokens[120:], first["h"][-1:], first["c"][-1:])
+    np.testing.assert_allclose(rest["probs"], whole["probs"][120:], atol=1e-5)
+
+
+def test_golden_outputs_are_reproduced(session):
+    for golden in CARD["golden"]:
+        result = infer.predict([session], CARD, dict(golden["input"]))
+        np.testing.assert_allclose(result["activation"], golden["output"]["activation"], atol=1e-4)
+        assert [c for c, _ in result["top5"]] == [c for c, _ in golden["output"]["top5"]]
+
+
+def test_snippets_are_the_recorded_metrics_and_bars():
+    m = CARD["metrics"]
+    assert (report.RESULTS / "features.md").read_text() == report._features_md(m)
+    assert m["held_out_bits_per_char"] <= report.BAR_BITS
+    assert m["parameters"] == sum(p.numel() for p in CharLSTM(CharLSTMConfig(**CARD["config"])).parameters())
+    for name, f in m["features"].items():
+        r = np.array(m["cell_correlation"][name])
+        assert int(np.argmax(np.abs(r))) == f["cell"] and abs(r[f["cell"]]) == pytest.approx(f["abs_r"], abs=1e-4)
+        assert f["meets_bar"] == (f["abs_r"] >= 0.6 and f["abs_r"] >= 2 * f["random_init_abs_r"])
+    assert MODELS_DIR.joinpath("charlstm.onnx").stat().st_size <= 2 * 1024 * 1024
+
+
+def test_measured_correlation_of_the_line_position_cell_reproduces_on_held_out_text(session):
+    """The recorded best line-position cell, re-measured with onnxruntime on ten held-out windows."""
+    corpus = pysource.load(CARD["metrics"]["corpus_sha256"])
+    windows = train.held_out_windows(corpus)[:10]
+    cell = CARD["metrics"]["features"]["position_in_line"]["cell"]
+    acts, feats = [], []
+    for text in windows:
+        acts.append(np.tanh(infer.score(session, CARD, infer.encode(text, CARD))["c"][:, cell]))
+        feats.append(pysource.features(text)["position_in_line"])
+    r = train.correlations(np.concatenate(acts)[:, None], np.concatenate(feats))[0]
+    assert abs(r) > 0.6 and np.sign(r) == np.sign(CARD["metrics"]["features"]["position_in_line"]["r"])
+
+
+def test_sampler_is_seeded(session):
+    tokens = infer.encode("import os\n", CARD)
+    a = infer.sample(session, CARD, tokens, 30, 0.7, 5)
+    assert a == infer.sample(session, CARD, tokens, 30, 0.7, 5) and len(a) == 30
+    assert a != infer.sample(session, CARD, tokens, 30, 0.7, 6)
+    assert infer.pick(np.array([0.2, 0.5, 0.3]), 1.0, 0.69) == 1 and infer.pick(np.array([0.2, 0.5, 0.3]), 1.0, 0.71) == 2
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "demos", "run", "charlstm", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_prints_the_page_numbers(session):
+    text = "for i in range(3):\n    print('x', i)\n"
+    proc = cli(text, "--json", "--set", "cell=7", "--set", "position=5")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    expected = infer.predict([session], CARD, {"text": text, "cell": 7, "position": 5})
+    assert out == json.loads(json.dumps(expected))
+    assert len(out["activation"]) == len(text) and len(out["top5"]) == 5
+    shown = cli(str(ROOT / "demos" / "charlstm" / "__init__.py"))
+    assert shown.returncode == 0 and "top-5 next characters" in shown.stdout
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty"), (b"x" * 2001, "at most 2,000"), (b"\x00\x01\x02binary", "binary"), (b"caf\xe9\n", "not UTF-8"),
+])
+def test_cli_refuses_bad_input_with_one_line(tmp_path, content, message):
+    path = tmp_path / "input.py"
+    path.write_bytes(content)
+    proc = cli(str(path))
+    assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_cli_refuses_a_position_past_the_text():
+    proc = cli("abc", "--set", "position=9")
+    assert proc.returncode == 2 and "position must be 0..2" in proc.stderr
+
+
+def test_characters_outside_the_vocabulary_are_counted(session):
+    result = infer.predict([session], CARD, {"text": "x = 'é'\t\n"})
+    assert result["unknown_chars"] == 2
