@@ -55,7 +55,9 @@ export function mount(box, ctx) {
 .inn-clstm select, .inn-clstm input { font: inherit; color: var(--md-default-fg-color); background: var(--md-default-bg-color);
   border: 1px solid var(--md-default-fg-color--lighter); border-radius: 0.2rem; padding: 0.15rem 0.3rem; min-height: 1.8rem; }
 .inn-clstm input[type=number] { width: 5.5rem; }
-.md-typeset .inn-clstm .inn-demo__button[aria-pressed="true"] { background: var(--md-accent-fg-color); color: var(--md-accent-bg-color); }
+/* primary with its own text colour: the accent under white text is below 4.5:1 */
+.md-typeset .inn-clstm .inn-demo__button[aria-pressed="true"], .md-typeset .inn-clstm .inn-demo__button:is(:focus, :hover) {
+  background: var(--md-primary-fg-color); border-color: var(--md-primary-fg-color); color: var(--md-primary-bg-color); }
 .inn-clstm__info { font-size: 0.7rem; display: grid; gap: 0.2rem; min-height: 7rem; }
 .inn-clstm__bar { display: grid; grid-template-columns: 6.5rem 1fr 3.5rem; gap: 0.4rem; align-items: center; }
 .inn-clstm__track { height: 0.6rem; background: var(--md-default-fg-color--lightest); }
@@ -66,6 +68,9 @@ export function mount(box, ctx) {
 @media (max-width: 30rem) { .inn-clstm__bar { grid-template-columns: 5rem 1fr 3rem; } }`;
 
   // ---- layout -------------------------------------------------------------
+style.textContent += `
+/* the shared button's own colours are below 4.5:1 on the dark scheme: the page's text colour instead */
+.md-typeset .inn-clstm .md-button { color: var(--md-default-fg-color); border-color: var(--md-default-fg-color--light); }`;
   const root = el("div", "inn-clstm");
   const pickRow = el("div", "inn-clstm__row");
   const exampleSelect = el("select");
@@ -121,6 +126,7 @@ export function mount(box, ctx) {
   nLabel.append(length);
   sampleRow.append(tLabel, sLabel, nLabel, write);
   const sampled = el("pre", "inn-clstm__sample");
+  sampled.setAttribute("role", "log");
   sampled.setAttribute("aria-label", "Sampled continuation");
   const command = el("p", "inn-clstm__key");
   root.append(style, pickRow, area, cellRow, textHolder, key, info, sampleRow, sampled, command);

@@ -53,15 +53,19 @@ export function mount(box, ctx) {
 .inn-delay input { font: inherit; width: 4.5rem; color: var(--md-default-fg-color); background: var(--md-default-bg-color);
   border: 1px solid var(--md-default-fg-color--lighter); border-radius: 0.2rem; padding: 0.15rem 0.3rem; min-height: 1.8rem; }
 .inn-delay__seq { font-family: var(--md-code-font-family, monospace); overflow-x: auto; white-space: nowrap; }
-.inn-delay__mark { background: var(--md-accent-fg-color); color: var(--md-accent-bg-color); padding: 0 0.15rem; }
+.inn-delay__mark { background: var(--md-primary-fg-color); color: var(--md-primary-bg-color); padding: 0 0.15rem; }
 .inn-delay__maps { display: grid; gap: 0.3rem; overflow-x: auto; color: var(--md-default-fg-color); }
 .inn-delay__maps figure { margin: 0; }
 .inn-delay__answers { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: 0.5rem; }
 .inn-delay__net { border: 1px solid var(--md-default-fg-color--lightest); border-radius: 0.2rem; padding: 0.3rem; }
-.inn-delay__net--right strong { color: var(--md-typeset-a-color); }
+.inn-delay__net--right { border: 2px solid var(--md-primary-fg-color); }
 .inn-delay__bar { display: grid; grid-template-columns: 1rem 1fr 3rem; gap: 0.3rem; align-items: center; }
 .inn-delay__track { height: 0.5rem; background: var(--md-default-fg-color--lightest); }
 .inn-delay__fill { display: block; height: 100%; background: var(--md-primary-fg-color); }`;
+style.textContent += `
+/* the shared button's own colours are below 4.5:1 on the dark scheme: the page's text colour instead */
+.md-typeset .inn-delay .md-button { color: var(--md-default-fg-color); border-color: var(--md-default-fg-color--light); }
+.md-typeset .inn-delay .md-button:is(:focus, :hover) { background: var(--md-primary-fg-color); border-color: var(--md-primary-fg-color); color: var(--md-primary-bg-color); }`;
   const root = el("div", "inn-delay");
   const controls = el("div", "inn-delay__row");
   const inputs = {};
