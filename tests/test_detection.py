@@ -14,6 +14,7 @@ from demos.common.errors import DemoError
 from demos.common.images import decode_png, png_bytes
 from demos.common.paths import ROOT
 from demos.rcnn import proposals as prop
+from demos.rcnn import selective_search as search
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, det.HELD_OUT_SEED])
@@ -52,15 +53,16 @@ def test_hard_scenes_are_deterministic_new_and_leave_the_standard_generator_alon
     assert det.scene_set([seed])[0][0].tobytes() == det.make_scene(seed)[0].tobytes()   # default unchanged
 
 
-def test_hard_scenes_break_colour_regions_with_occlusion_and_touching_objects():
-    """What makes them hard, measured: on standard scenes most boxes *are* a colour-region proposal; on the
-    harder ones few are; some objects are partly hidden (boxes overlap more than make_scene allows) and
-    some touch another (boxes share an edge or overlap)."""
+def test_hard_scenes_break_single_colour_regions_with_occlusion_and_touching_objects():
+    """What makes them hard, measured: on standard scenes most boxes *are* one of the proposals (a region of
+    one colour); on the harder ones far fewer are; some objects are partly hidden (boxes overlap more than
+    make_scene allows) and some touch another (boxes share an edge or overlap)."""
     def exact(generator):
-        hits = [bool((prop.proposals(image) == box).all(1).any()) for seed in range(40)
+        hits = [bool((prop.proposals(image) == box).all(1).any()) for seed in range(15)
                 for image, boxes, _ in [generator(seed)] for box in boxes]
         return np.mean(hits)
-    assert exact(det.make_scene) > 0.85 and exact(det.make_hard_scene) < 0.5
+    standard, harder = exact(det.make_scene), exact(det.make_hard_scene)
+    assert standard > 0.6 and harder < standard - 0.15, (standard, harder)
     overlapping = touching = 0
     for seed in range(100):
         boxes = det.make_hard_scene(seed)[1]
@@ -184,16 +186,73 @@ def test_proposals_find_every_shape_of_a_plain_scene():
     image = np.full((64, 64, 3), 200, np.uint8)
     image[det.shape_mask("circle", 20, 20, 8)] = [30, 60, 200]
     image[det.shape_mask("cross", 45, 45, 10)] = [200, 30, 30]
-    assert prop.proposals(image).tolist() == [[12, 12, 28, 28], [35, 35, 55, 55]]
-    assert prop.proposals(np.full((64, 64, 3), 90, np.uint8)).shape == (0, 4)       # blank: none
+    boxes = prop.proposals(image).tolist()
+    assert [12, 12, 28, 28] in boxes and [35, 35, 55, 55] in boxes
+    assert boxes == sorted(boxes) and len(set(map(tuple, boxes))) == len(boxes)
+    assert prop.proposals(np.full((64, 64, 3), 90, np.uint8)).shape == (0, 4)       # blank: the whole image only
+
+
+def two_pixels(step: int) -> np.ndarray:
+    """A 1×2 image whose red channel steps by `step`: smoothed (×16) the step is 8·step, so the edge weighs step / 2."""
+    image = np.zeros((1, 2, 3), np.uint8)
+    image[0, 1, 0] = step
+    return image
+
+
+def test_felzenszwalb_merges_only_below_internal_difference_plus_scale_over_size():
+    """Two single pixels (internal difference 0, size 1) joined by an edge of weight 20 merge when 20 < scale:
+    not at scale 20 (strict), at scale 20.5; components under min_size are merged afterwards whatever the weight."""
+    image = two_pixels(40)
+    assert search.graph(image)[2].tolist() == [(8 * 40) ** 2]             # squared weight × 256
+    assert search.felzenszwalb(image, 20, min_size=1).tolist() == [[0, 1]]
+    assert search.felzenszwalb(image, 20.5, min_size=1).tolist() == [[0, 0]]
+    assert search.felzenszwalb(image, 1, min_size=2).tolist() == [[0, 0]]
+
+
+def test_felzenszwalb_internal_difference_grows_with_each_merge():
+    """A row of steps 0, 10, 10: pixels 0-1 (weight 5) merge at scale 6 and the pair's internal difference is
+    then 5, so the next edge (5, after smoothing) merges too only if 5 < 5 + 6 / 2; a big step stays apart."""
+    image = np.zeros((1, 4, 3), np.uint8)
+    image[0, :, 0] = [0, 0, 0, 120]
+    labels = search.felzenszwalb(image, 6, min_size=1)
+    assert labels[0, 0] == labels[0, 1] and labels[0, 2] != labels[0, 3], labels
+
+
+@pytest.mark.parametrize("generator", [det.make_scene, det.make_hard_scene])
+def test_our_felzenszwalb_segmentation_is_scikit_images(generator):
+    """The same segmentation as scikit-image's (a maintained implementation) on our smoothed pixels, scenes
+    of both kinds and every scale: identical partitions (labels may be numbered differently)."""
+    from skimage.segmentation import felzenszwalb
+
+    for seed in range(4):
+        image = generator(seed)[0]
+        for scale in search.SCALES:
+            ours = search.felzenszwalb(image, scale)
+            theirs = felzenszwalb(search.smooth(image) / 16 / 255, scale=scale, sigma=0, min_size=search.MIN_SIZE)
+            pairs = set(zip(ours.reshape(-1).tolist(), theirs.reshape(-1).tolist()))
+            assert len(pairs) == ours.max() + 1 == theirs.max() + 1, (seed, scale)      # one-to-one
+
+
+def test_grouping_merges_the_most_similar_neighbours_first_and_ends_with_one_region():
+    """Four flat quadrants, left two alike in colour: the first merge joins those two (colour similarity 1),
+    and the hierarchy ends with the whole image; every box is listed once per region, 4 + 3 in all."""
+    image = np.zeros((8, 8, 3), np.uint8)
+    image[:4, :4], image[4:, :4] = [200, 0, 0], [200, 0, 0]
+    image[:4, 4:], image[4:, 4:] = [0, 200, 0], [0, 0, 200]
+    labels = np.array([[0] * 4 + [1] * 4] * 4 + [[2] * 4 + [3] * 4] * 4)
+    boxes = search.grouping(image, labels)
+    assert boxes[:4] == [(0, 0, 4, 4), (4, 0, 8, 4), (0, 4, 4, 8), (4, 4, 8, 8)]
+    assert boxes[4] == (0, 0, 4, 8) and boxes[-1] == (0, 0, 8, 8) and len(boxes) == 7
 
 
 NODE = shutil.which("node")
 JS = (ROOT / "docs" / "javascripts" / "detection.js").as_uri()
+SEARCH_JS = (ROOT / "docs" / "javascripts" / "demos" / "rcnn" / "selective-search.js").as_uri()
 
 
 def node(script: str, payload) -> dict:
-    proc = subprocess.run([NODE, "--input-type=module", "-e", f"import * as d from '{JS}';\n" + script],
+    imports = f"import * as d from '{JS}';\nimport * as ss from '{SEARCH_JS}';\n"
+    proc = subprocess.run([NODE, "--input-type=module", "-e", imports + script],
                           input=json.dumps(payload), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
@@ -264,7 +323,7 @@ def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():
     script = READ_STDIN + f"""
     const doc = {json.dumps(doc)};
     const out = input.map(({{rgba, probs, deltas}}) => {{
-      const boxes = d.proposals(rgba, 64, 64, doc);
+      const boxes = ss.selectiveSearch(rgba, 64, 64, doc);
       const labels = probs.map((p) => p.slice(0, -1).indexOf(Math.max(...p.slice(0, -1))));
       const scores = probs.map((p, i) => p[labels[i]]);
       const moved = d.regress(boxes, boxes.map((_, i) => deltas[i][labels[i]]));
@@ -285,6 +344,41 @@ def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():
         labels = np.asarray(golden["output"]["probs"])[:, :-1].argmax(1)
         assert_allclose(np.reshape(js["moved"], (-1, 4)), prop.regress(boxes, deltas[np.arange(len(boxes)), labels]),
                         atol=1e-9)
+
+
+def rgba(image: np.ndarray) -> list:
+    return np.concatenate([image, np.full((*image.shape[:2], 1), 255, np.uint8)], 2).reshape(-1).tolist()
+
+
+def test_javascript_selective_search_gives_pythons_boxes_on_fixed_scenes():
+    """The page's proposals are Python's, box for box and in the same order, on standard and harder scenes
+    (the golden scenes above are standard ones only), and at every step: edges, segmentation, grouping."""
+    scenes = [det.make_scene(s)[0] for s in (3, 4)] + [det.make_hard_scene(s)[0] for s in range(6)]
+    script = READ_STDIN + f"""
+    const doc = {json.dumps(search.DOC)};
+    console.log(JSON.stringify(input.map((rgba) => {{
+      const edges = ss.graph(rgba, 64, 64);
+      const labels = ss.felzenszwalb(edges, 64, 64, doc.scales[1], doc.min_size);
+      return {{ boxes: ss.selectiveSearch(rgba, 64, 64, doc), weights: edges.weight.slice(0, 50), b: edges.b.slice(-50),
+               labels: Array.from(labels), grouped: ss.grouping(rgba, labels, 64, 64, doc.bins) }};
+    }})));"""
+    for image, js in zip(scenes, node(script, [rgba(im) for im in scenes])):
+        a, b, weight = search.graph(image)
+        labels = search.felzenszwalb(image, search.SCALES[1])
+        assert js["weights"] == weight[:50].tolist() and js["b"] == b[-50:].tolist()
+        assert js["labels"] == labels.reshape(-1).tolist()
+        assert [tuple(x) for x in js["grouped"]] == search.grouping(image, labels)
+        assert js["boxes"] == prop.proposals(image).tolist() and len(js["boxes"]) > 10
+
+
+def test_javascript_felzenszwalb_hand_cases():
+    """The strict merge test and the min-size pass, through the JavaScript twin (see the Python hand cases)."""
+    script = READ_STDIN + """
+    console.log(JSON.stringify(input.map(([rgba, scale, minSize]) =>
+      Array.from(ss.felzenszwalb(ss.graph(rgba, 2, 1), 2, 1, scale, minSize)))));"""
+    image = rgba(two_pixels(40))
+    out = node(script, [[image, 20, 1], [image, 20.5, 1], [image, 1, 2]])
+    assert out == [[0, 1], [0, 0], [0, 0]]
 
 
 def test_the_pages_metrics_table_is_generated_from_the_sidecars():

@@ -2,10 +2,12 @@
 
     python -m demos train rcnn
 
-Training regions, as in R-CNN's fine-tuning: the proposals of the training scenes, jittered copies of
-the ground-truth boxes and random boxes; a region is a shape of class c when its IoU with a
-ground-truth box of class c is at least 0.5, background otherwise. Box regression, as in the paper's
-appendix C, learns from regions with IoU ≥ 0.6 (smooth L1 on the deltas of the region's own class).
+Training regions, as in R-CNN's fine-tuning, from standard and harder scenes alike: the selective-search
+proposals of the training scenes and jittered copies of the ground-truth boxes; a region is a shape of
+class c when its IoU with a ground-truth box of class c is at least 0.5, background otherwise. Every
+positive region is kept, and a sample of the background ones (half of them overlapping an object a
+little, the hard negatives) plus a few random boxes. Box regression, as in the paper's appendix C, learns
+from regions with IoU ≥ 0.6 (smooth L1 on the deltas of the region's own class).
 """
 from __future__ import annotations
 
@@ -23,11 +25,13 @@ from demos.rcnn.infer import DEFAULTS, detect
 from demos.rcnn.model import RegionCNN, RegionConfig
 
 SEED = 0
-TRAIN_SCENES = 2500      # seeds 0 .. 2499
-HELD_OUT_SCENES = 300    # seeds 1 000 000 ..
+TRAIN_SCENES = 1500      # seeds 0 .. 1499 of each generator, standard and harder
+HELD_OUT_SCENES = 300    # seeds 1 000 000 .. of each generator
+GENERATORS = {"standard": det.make_scene, "harder": det.make_hard_scene}
 JITTERS = 3              # jittered copies of each ground-truth box
+NEGATIVES = 24           # background proposals per scene, half of them with 0.1 <= IoU < 0.5 when there are
 RANDOM_BOXES = 4         # random boxes per scene (mostly background)
-EPOCHS = 8
+EPOCHS = 10
 BATCH = 128
 LR = 2e-3
 POSITIVE_IOU = 0.5
@@ -36,14 +40,27 @@ REGRESSION_WEIGHT = 2.0
 MAP_CONFIDENCE = 0.01    # mAP ranks every detection above this score
 
 
+def _sample_negatives(rng, overlaps: np.ndarray) -> np.ndarray:
+    """Indices of up to NEGATIVES background proposals, half of them hard (0.1 <= IoU < 0.5) when there are."""
+    best = overlaps.max(1, initial=0)
+    hard = np.flatnonzero((best >= 0.1) & (best < POSITIVE_IOU))
+    easy = np.flatnonzero(best < 0.1)
+    hard = rng.permutation(hard)[:NEGATIVES // 2]
+    return np.concatenate([hard, rng.permutation(easy)[:NEGATIVES - len(hard)]])
+
+
 def training_regions(rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Warped regions (N, 3, 24, 24), labels (N,) (background = number of classes), box-regression
     targets (N, 4) and whether each region teaches the regression (N,)."""
     regions, targets, deltas, regressed = [], [], [], []
     background = len(det.CLASSES)
-    for seed in tqdm(range(TRAIN_SCENES), desc="regions", unit="scene"):
-        image, boxes, labels = det.make_scene(seed)
-        candidates = [prop.proposals(image)]
+    scenes = [(generator, seed) for generator in GENERATORS.values() for seed in range(TRAIN_SCENES)]
+    for generator, seed in tqdm(scenes, desc="regions", unit="scene"):
+        image, boxes, labels = generator(seed)
+        proposed = prop.proposals(image)
+        overlaps = det.iou(proposed, boxes) if len(boxes) else np.zeros((len(proposed), 0))
+        positive = np.flatnonzero(overlaps.max(1, initial=0) >= POSITIVE_IOU)
+        candidates = [proposed[positive], proposed[_sample_negatives(rng, overlaps)]]
         for x0, y0, x1, y1 in boxes:
             w, h = x1 - x0, y1 - y0
             shift = rng.uniform(-0.2, 0.2, (JITTERS, 4)) * [w, h, w, h]
@@ -58,19 +75,18 @@ def training_regions(rng) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
         hit = overlaps.max(1, initial=0) >= POSITIVE_IOU
         targets.append(np.where(hit, labels[best] if len(boxes) else background, background))
         regions.append(prop.warp(image, found))
-        close = overlaps.max(1, initial=0) >= REGRESSION_IOU
-        regressed.append(close)
+        regressed.append(overlaps.max(1, initial=0) >= REGRESSION_IOU)
         deltas.append(prop.regression_targets(found, boxes[best]) if len(boxes) else np.zeros((len(found), 4)))
     return (np.concatenate(regions), np.concatenate(targets), np.concatenate(deltas).astype(np.float32),
             np.concatenate(regressed))
 
 
-def evaluate(model: RegionCNN, seeds) -> dict:
+def evaluate(model: RegionCNN, generator, seeds) -> dict:
     """mAP@0.5 of proposals → classifier → NMS, mean proposals per image, proposal recall at IoU 0.5."""
     model.eval()
     found, truths, counts, covered = [], [], [], []
     for seed in seeds:
-        image, boxes, labels = det.make_scene(seed)
+        image, boxes, labels = generator(seed)
         candidates = prop.proposals(image)
         with torch.no_grad():
             probs, deltas = (t.numpy() for t in model(torch.from_numpy(prop.warp(image, candidates))))
@@ -118,16 +134,21 @@ def main(argv=None) -> dict:
             optimizer.step()
             schedule.step()
         bar.set_postfix(loss=f"{loss.item():.3f}")
-    held_out = evaluate(model, det.held_out_seeds(HELD_OUT_SCENES))
-    metrics = {
-        "held_out_map50": round(held_out["map50"], 4),
-        "proposals_per_image": round(held_out["proposals_per_image"], 2),
-        "proposal_recall50": round(held_out["proposal_recall50"], 4),
-        "held_out_scenes": HELD_OUT_SCENES, "train_scenes": TRAIN_SCENES, "train_regions": int(len(y)),
+    metrics = {}
+    for name, generator in GENERATORS.items():
+        held_out = evaluate(model, generator, det.held_out_seeds(HELD_OUT_SCENES))
+        prefix = "" if name == "standard" else "hard_"
+        metrics.update({f"{prefix}held_out_map50": round(held_out["map50"], 4),
+                        f"{prefix}proposals_per_image": round(held_out["proposals_per_image"], 2),
+                        f"{prefix}proposal_recall50": round(held_out["proposal_recall50"], 4)})
+        print(name, metrics)
+    metrics.update({
+        "held_out_scenes": HELD_OUT_SCENES, "train_scenes": TRAIN_SCENES,
+        "train_generators": [g.__name__ for g in GENERATORS.values()], "train_regions": int(len(y)),
         "epochs": EPOCHS, "map_confidence": MAP_CONFIDENCE, "map_nms_iou": DEFAULTS["nms_iou"],
         "train_seconds": round(time.perf_counter() - start, 1),
         "parameters": sum(p.numel() for p in model.parameters()),
-    }
+    })
     checkpoint.save("rcnn", model, metrics)
     return metrics
 

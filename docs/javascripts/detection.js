@@ -1,5 +1,5 @@
 // Object detection shared by the yolo and rcnn demos — the JavaScript twin of
-// demos/common/detection.py and demos/rcnn/proposals.py, step for step, so that the page and
+// demos/common/detection.py and of the warping and box regression in demos/rcnn/proposals.py, step for step, so that the page and
 // `python -m demos run` give the same boxes (tests/test_detection.py runs both on the golden outputs).
 //
 // Boxes are [x0, y0, x1, y1] in pixels of the 64×64 scene, x1/y1 exclusive.
@@ -181,45 +181,7 @@ export function randomShapes(background, spec) {
   return shapes;
 }
 
-// ---- R-CNN proposals and warping -----------------------------------------------------------------
-
-/** Boxes of connected regions of similar colour at each threshold (proposals.py), unique and sorted. */
-export function proposals(rgba, width, height, doc) {
-  const n = width * height;
-  const close = (i, j, tau) =>
-    Math.abs(rgba[4 * i] - rgba[4 * j]) <= tau &&
-    Math.abs(rgba[4 * i + 1] - rgba[4 * j + 1]) <= tau &&
-    Math.abs(rgba[4 * i + 2] - rgba[4 * j + 2]) <= tau;
-  const found = new Map();
-  for (const tau of doc.thresholds) {
-    const seen = new Uint8Array(n);
-    for (let start = 0; start < n; start++) {
-      if (seen[start]) continue;
-      seen[start] = 1;
-      const stack = [start];
-      let count = 0, x0 = width, y0 = height, x1 = 0, y1 = 0;
-      while (stack.length) {
-        const p = stack.pop();
-        const x = p % width, y = (p - x) / width;
-        count++;
-        x0 = Math.min(x0, x); y0 = Math.min(y0, y); x1 = Math.max(x1, x + 1); y1 = Math.max(y1, y + 1);
-        const neighbours = [];
-        if (x > 0) neighbours.push(p - 1);
-        if (x < width - 1) neighbours.push(p + 1);
-        if (y > 0) neighbours.push(p - width);
-        if (y < height - 1) neighbours.push(p + width);
-        for (const q of neighbours) {
-          if (!seen[q] && close(p, q, tau)) { seen[q] = 1; stack.push(q); }
-        }
-      }
-      const w = x1 - x0, h = y1 - y0;
-      if (count >= doc.min_pixels && w >= doc.min_side && h >= doc.min_side && w * h <= doc.max_area * n) {
-        found.set(`${x0},${y0},${x1},${y1}`, [x0, y0, x1, y1]);
-      }
-    }
-  }
-  return [...found.values()].sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]);
-}
+// ---- R-CNN warping and box regression (its proposals: demos/rcnn/selective-search.js) --------------
 
 /** Every box widened by context and resampled bilinearly to size×size: Float32Array (K, 3, size, size). */
 export function warp(rgba, width, height, boxes, size, context) {
@@ -281,9 +243,10 @@ export async function decodePng(base64, size) {
 
 /**
  * The controls both detectors share: confidence and NMS IoU sliders (from the sidecar's options), an
- * overlay checkbox, a summary line and the list of kept boxes (its data-* attributes carry results).
+ * overlay checkbox, a summary line, the list of kept boxes (its data-* attributes carry results) and a
+ * line saying how well the model did when it was measured (`measured`, built from the sidecar's metrics).
  */
-export function detectionPanel(sidecar, checkboxLabel) {
+export function detectionPanel(sidecar, checkboxLabel, measured) {
   const panel = document.createElement("div");
   panel.className = "inn-det__panel";
   const control = (key) => {  // label, range, step and default as the sidecar's "options" declare them
@@ -300,9 +263,15 @@ export function detectionPanel(sidecar, checkboxLabel) {
   summary.className = "inn-det__summary";
   const list = document.createElement("ol");
   list.className = "inn-det__list";
-  panel.append(confidence.wrap, overlap.wrap, check, summary, list);
+  const note = document.createElement("p");
+  note.className = "inn-det__measured";
+  note.textContent = measured;
+  panel.append(confidence.wrap, overlap.wrap, check, summary, list, note);
   return { panel, confidence, overlap, overlay, summary, list };
 }
+
+/** A share as a percentage with one decimal, as the generated snippets print it. */
+export const percent = (share) => `${(100 * share).toFixed(1)}%`;
 
 /** Colours of the classes on the overlays (readable on light and dark scenes alike, with an outline). */
 export const CLASS_COLOURS = ["#ffeb3b", "#00e5ff", "#ff4081", "#76ff03", "#ff9100", "#e040fb"];
