@@ -141,3 +141,18 @@ def test_phone_layout_keeps_the_boxes_on_screen(new_tab):
     page.wait_for_selector(f"{CBOX}[data-demo-state=golden]")
     page.tap(f"{CBOX} .inn-ctext__ch[data-i='3']")          # a tap picks a character (and starts the model)
     page.wait_for_selector(f"{CBOX} .inn-clstm__info[data-result]", timeout=90_000)
+
+
+def test_delay_permalink_opens_and_runs_that_sequence(tab):
+    card = sc.read("delay")
+    page = tab.open(f"{LSTM_PAGE}?value=6&marker=1&delay=77&seed=5")
+    page.wait_for_function(f"() => document.querySelector('{DBOX} .inn-demo__status').textContent.includes('80 steps')",
+                           timeout=90_000)
+    python = dinfer.predict(open_sessions(card), card, {"value": 6, "marker": 1, "delay": 77, "seed": 5})
+    shown = json.loads(page.locator(f"{DBOX} .inn-delay__answers").get_attribute("data-result"))
+    assert shown["lstm"]["answer"] == python["answers"]["lstm"]["answer"]
+    page.fill(f"{DBOX} label:has-text('delay') input", "12")
+    page.click(f"{DBOX} .inn-demo__button:has-text('Run')")
+    page.wait_for_function("() => location.search.includes('delay=12')")
+    page = tab.open(f"{LSTM_PAGE}?delay=oops")
+    page.wait_for_function(f"() => document.querySelector('{DBOX} .inn-demo__status').textContent.includes('0 to 200')")

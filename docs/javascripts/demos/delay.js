@@ -42,6 +42,14 @@ export function checkInputs(inputs, options) {
   return { ok: true };
 }
 
+/** The demo's fields from a URL query ("?value=5&delay=20"), defaults for the rest; null when none is given.
+ *  Values are not checked here: run() explains a bad one in the box. */
+export function fromQuery(search, options) {
+  const params = new URLSearchParams(search);
+  if (!FIELDS.some((k) => params.has(k))) return null;
+  return Object.fromEntries(FIELDS.map((k) => [k, params.has(k) ? Number(params.get(k)) : options[k].default]));
+}
+
 export function mount(box, ctx) {
   const { sidecar } = ctx;
   const values = sidecar.preprocessing.values;
@@ -150,6 +158,9 @@ style.textContent += `
       try {
         const { steps, x, T } = buildSequence(state, values);
         drawSequence(state, steps);
+        const url = new URL(globalThis.location.href);
+        FIELDS.forEach((k) => url.searchParams.set(k, String(state[k])));
+        globalThis.history?.replaceState(globalThis.history.state, "", url);
         const ort = await ctx.ort();
         const session = await ctx.session(0);
         const started = performance.now();
@@ -172,11 +183,19 @@ style.textContent += `
     input.addEventListener("change", run);
   }
 
-  // first view: a recorded example (no model download)
+  // first view: the sequence in the address (a permalink), run at once; else a recorded example
+  const query = fromQuery(globalThis.location?.search ?? "", sidecar.options);
+  const queryCheck = query && checkInputs(query, sidecar.options);
+  if (queryCheck?.ok) {
+    for (const key of FIELDS) inputs[key].value = String(query[key]);
+    run();
+    return;
+  }
   const golden = sidecar.golden[0];
   for (const key of FIELDS) inputs[key].value = String(golden.input[key]);
   drawSequence(golden.input, golden.output.sequence);
   drawAnswers(golden.input, (kind) => golden.output.answers[kind].probs);
-  ctx.status("Recorded example. Change the sequence, or press Run, to run the three networks here.");
+  ctx.status(query ? `The address's sequence cannot run: ${queryCheck.message}. Showing a recorded example instead.`
+    : "Recorded example. Change the sequence, or press Run, to run the three networks here.");
   ctx.whenNeeded(() => run());
 }
