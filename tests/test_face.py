@@ -210,3 +210,57 @@ def test_cli_prints_the_box_and_468_landmarks(tmp_path, golden):
     proc = subprocess.run([sys.executable, "-m", "demos", "run", "face", str(blank)], check=False, cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and proc.stderr.startswith("error: no face found") and "Traceback" not in proc.stderr
+
+
+@pytest.fixture(scope="module")
+def rig_modules(card):
+    from demos.face.rig import FaceRig, RigConfig, RigSolver
+    cfg = card["config"]["rig"]
+    config = RigConfig(**{k: v for k, v in cfg.items() if k not in ("controls", "ranges")})
+    neutral = torch.tensor(card["golden"][0]["output"]["landmarks"], dtype=torch.float32)
+    solver = load_into(RigSolver(config, neutral), sc.model_path(card, 2))
+    rig = load_into(FaceRig(config, neutral), sc.model_path(card, 3))
+    return solver, rig
+
+
+def test_rig_and_solver_rebuilt_from_onnx_match_onnxruntime(sessions, rig_modules):
+    solver, rig = rig_modules
+    controls = torch.rand(5, 7) * torch.tensor([1, 1, 1, 1, 0.7, 0.7, 0.7]) - torch.tensor([0, 0, 0, 0, 0.35, 0.35, 0.35])
+    with torch.no_grad():
+        mesh = rig(controls)
+        assert_allclose(run(sessions[3], {"controls": controls.numpy()})["mesh"], mesh.numpy(), atol=1e-5)
+        landmarks = (mesh * 90 + 200).numpy()
+        assert_allclose(run(sessions[2], {"landmarks": landmarks})["controls"], solver(torch.from_numpy(landmarks)).numpy(),
+                        rtol=1e-3, atol=1e-4)
+
+
+def test_jaw_open_swings_the_chin_and_leaves_the_eyes(rig_modules):
+    _, rig = rig_modules
+    with torch.no_grad():
+        rest, open_jaw = rig(torch.zeros(1, 7))[0], rig(torch.tensor([[1.0, 0, 0, 0, 0, 0, 0]]))[0]
+    from demos.face.rig import CHIN, EYE_CORNERS
+    assert open_jaw[CHIN, 1] - rest[CHIN, 1] > 0.1                        # down (y grows downwards)
+    assert (open_jaw[list(EYE_CORNERS)] - rest[list(EYE_CORNERS)]).abs().max() < 1e-6
+
+
+def test_held_out_control_errors_are_the_record_and_meet_the_bar(card, sessions, rig_modules):
+    """Regenerate the held-out faces with the rig rebuilt from face_rig.onnx, solve them with onnxruntime
+    and with the linear fit: the errors must be what train.py recorded, the MLP's jaw ≤ 0.5× linear."""
+    from demos.face import train
+    _, rig = rig_modules
+    metrics = card["metrics"]
+    x, y = train.sample(rig, metrics["rig_held_out_faces"], seed=2)
+    ours = run(sessions[2], {"landmarks": x.numpy()})["controls"]
+    mlp = train.errors(torch.from_numpy(ours), y)
+    linear = train.errors(train.linear_fit(train.blendshapes(rig), rig.neutral, x), y)
+    print("MLP", mlp, "\nlinear", linear)
+    for name in mlp:
+        assert mlp[name] == pytest.approx(metrics["rig_mlp_mean_abs_error"][name], abs=2e-4)
+        assert linear[name] == pytest.approx(metrics["rig_linear_mean_abs_error"][name], abs=2e-4)
+    assert mlp["jaw_open"] <= 0.5 * linear["jaw_open"]
+
+
+def test_the_astronaut_solves_to_a_nearly_neutral_face(card, sessions, image):
+    controls = infer.predict(sessions, card, {"image": image})["controls"]
+    assert list(controls) == card["config"]["rig"]["controls"]
+    assert max(abs(controls[k]) for k in ("jaw_open", "smile", "blink", "brow_raise")) < 0.1

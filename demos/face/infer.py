@@ -195,13 +195,22 @@ def predict(sessions, sidecar: dict, inputs: dict) -> dict:
                         f"but the landmark net's face score is {tracked['face_score']:.2f} < "
                         f"{PIPELINE['min_face_score']}")
     r = lambda a, d=3: np.round(np.asarray(a, np.float64), d).tolist()
+    controls = solve(sessions, sidecar, tracked["landmarks"]) if len(sessions) > 2 else {}
     return {"demo": "face", "width": tracked["width"], "height": tracked["height"], "ms": round(tracked["ms"], 3),
             "faces": [{"score": round(f["score"], 6), "box": r(f["box"]), "keypoints": r(f["keypoints"])}
                       for f in faces],
             "used": 0, "face_score": round(tracked["face_score"], 6),
             "crop": {"centre": r(tracked["crop"]["centre"], 4), "side": round(tracked["crop"]["side"], 4),
                      "angle": round(tracked["crop"]["angle"], 6)},
-            "landmarks": r(tracked["landmarks"], 4)}
+            "landmarks": r(tracked["landmarks"], 4), "controls": controls}
+
+
+def solve(sessions, sidecar: dict, landmarks: np.ndarray) -> dict:
+    """The rig solver (an MLP trained by train.py) on tracked landmarks → the rig's controls, each
+    clipped to its slider's range."""
+    rig = sidecar["config"]["rig"]
+    raw = run(sessions[2], {"landmarks": landmarks[None].astype(np.float32)})["controls"][0]
+    return {name: round(float(np.clip(v, lo, hi)), 4) for name, v, (lo, hi) in zip(rig["controls"], raw, rig["ranges"])}
 
 
 def format_text(result: dict, sidecar: dict) -> str:
@@ -216,6 +225,9 @@ def format_text(result: dict, sidecar: dict) -> str:
               f"side {result['crop']['side']:.1f} px")]
     for k, other in enumerate(faces[1:], 1):
         lines.append(f"  also face {k}: box {other['box']}, score {other['score']:.3f} (not used)")
+    if result["controls"]:
+        lines.append("  rig controls solved from the landmarks: " +
+                     ", ".join(f"{k} {v:+.3f}" for k, v in result["controls"].items()))
     lines.append(f"  {len(result['landmarks'])} landmarks (x, y px; z relative depth, px):")
     lines += [f"  {i:3d} {x:9.3f} {y:9.3f} {z:9.3f}" for i, (x, y, z) in enumerate(result["landmarks"])]
     return "\n".join(lines)
