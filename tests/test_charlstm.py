@@ -90,6 +90,11 @@ def test_golden_outputs_are_reproduced(session):
 def test_snippets_are_the_recorded_metrics_and_bars():
     m = CARD["metrics"]
     assert (report.RESULTS / "features.md").read_text() == report._features_md(m)
+    cells = json.loads((report.RESULTS / "cells.json").read_text())
+    assert report.GATES_SVG.read_text() == report.gates_svg(cells["saturation"])
+    assert cells["saturation"]["forget_gate"] == m["forget_saturation"]
+    assert sum(np.array(cells["saturation"]["forget_gate"]["right"]) > report.SATURATED) == \
+        m["gates"]["forget_gate"]["right_saturated_cells"]
     assert m["held_out_bits_per_char"] <= report.BAR_BITS
     assert m["parameters"] == sum(p.numel() for p in CharLSTM(CharLSTMConfig(**CARD["config"])).parameters())
     for name, f in m["features"].items():

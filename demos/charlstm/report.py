@@ -2,7 +2,8 @@
 
 Written by train.py into demos/charlstm/results/: `features.md` (best cell per feature, trained vs
 random init), `gates.md` (gate saturation), `cells.json` (every cell's correlation and saturation,
-which the export copies into the sidecar for the page's cell picker).
+which the export copies into the sidecar for the page's cell picker); and the saturation plot
+docs/assets/figures/charlstm-gates.svg.
 """
 from __future__ import annotations
 
@@ -83,3 +84,33 @@ def write(metrics: dict, trained: dict, baseline: dict) -> None:
              "saturation": {g: {side: np.round(v, 4).tolist() for side, v in s.items()}
                             for g, s in trained["saturation"].items()}}
     (RESULTS / "cells.json").write_text(json.dumps(cells, separators=(",", ":")) + "\n")
+    GATES_SVG.write_text(gates_svg(cells["saturation"]))
+
+
+GATES_SVG = Path(__file__).resolve().parents[2] / "docs" / "assets" / "figures" / "charlstm-gates.svg"
+
+
+def gates_svg(saturation: dict) -> str:
+    """The paper's saturation plot: per gate, one dot per cell at (share < 0.1, share > 0.9)."""
+    panel, pad, gap = 180, 34, 16
+    gates = list(saturation)
+    w, h = len(gates) * (panel + pad + gap), panel + 2 * pad
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" role="img" font-family="sans-serif" '
+           'font-size="11"><title>Gate saturation of the char-LSTM: for each gate, every cell placed by the share of '
+           'characters on which the gate is below 0.1 (x) and above 0.9 (y)</title>',
+           f'<rect width="{w}" height="{h}" fill="#fff"/>']
+    for k, gate in enumerate(gates):
+        x0, y0 = pad + k * (panel + pad + gap), pad - 14
+        out.append(f'<text x="{x0 + panel / 2}" y="{y0 - 6}" text-anchor="middle" fill="#222">{gate.replace("_", " ")}</text>')
+        out.append(f'<rect x="{x0}" y="{y0}" width="{panel}" height="{panel}" fill="none" stroke="#888"/>')
+        out.append(f'<line x1="{x0}" y1="{y0 + panel}" x2="{x0 + panel}" y2="{y0}" stroke="#ccc"/>')
+        for t in (0, 0.5, 1):
+            out.append(f'<text x="{x0 + t * panel}" y="{y0 + panel + 13}" text-anchor="middle" fill="#333">{t:g}</text>'
+                       f'<text x="{x0 - 4}" y="{y0 + (1 - t) * panel + 4}" text-anchor="end" fill="#333">{t:g}</text>')
+        out.append(f'<text x="{x0 + panel / 2}" y="{y0 + panel + 27}" text-anchor="middle" fill="#333">share &lt; 0.1</text>')
+        for left, right in zip(saturation[gate]["left"], saturation[gate]["right"]):
+            out.append(f'<circle cx="{x0 + left * panel:.1f}" cy="{y0 + (1 - right) * panel:.1f}" r="2.2" '
+                       'fill="#1f77b4" fill-opacity="0.55"/>')
+    out.append(f'<text x="10" y="{h / 2}" transform="rotate(-90 10 {h / 2})" text-anchor="middle" fill="#333">share &gt; 0.9</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
