@@ -275,7 +275,8 @@ style.textContent += `
   const golden = sidecar.golden[0];
   cell = golden.input.cell;
   cellInput.value = String(cell);
-  featureSelect.value = "inside_string";
+  // rank by the feature whose best cell the recorded example shows (the first feature if none)
+  featureSelect.value = sidecar.examples.features.find((f) => rankCells(corr[f], 1)[0][0] === cell) ?? sidecar.examples.features[0];
   drawRanking();
   scored = { text: golden.input.text, T: golden.input.text.length, c: null, probs: null };
   view.draw(golden.input.text, golden.output.activation);
