@@ -34,6 +34,7 @@ export function mount(box, ctx) {
     "standard scenes) where YOLO needs one.";
   const { panel, confidence, overlap, overlay: proposalBox, summary, list } =
     detectionPanel(sidecar, "show every proposal (dashed)", measured);
+  proposalBox.checked = false;  // selective search gives about a hundred: off at first, so the detections stay readable
   ctx.body.append(editor.element, panel);
 
   const pen = editor.overlay.getContext("2d");
