@@ -34,6 +34,7 @@ def rebuilt():
 
 
 def test_corpus_is_the_recorded_one_and_another_is_refused():
+    assert CARD["metrics"]["corpus_sha256"] == pysource.PINNED_SHA256     # trained on the pinned corpus
     corpus = pysource.load(CARD["metrics"]["corpus_sha256"], CARD["metrics"]["python"])
     assert corpus.chars("train") == CARD["metrics"]["train_chars"]
     assert {n for n, _ in corpus.train}.isdisjoint(n for n, _ in corpus.held_out)
@@ -161,3 +162,20 @@ def test_cli_refuses_a_position_past_the_text():
 def test_characters_outside_the_vocabulary_are_counted(session):
     result = infer.predict([session], CARD, {"text": "x = 'é'\t\n"})
     assert result["unknown_chars"] == 2
+
+
+def test_training_smoke_run_writes_metrics_and_snippets(tmp_path, monkeypatch):
+    """train.main() end to end in seconds (3 steps, 3 windows), writing into tmp_path, not the repository."""
+    from demos.common import checkpoint
+    monkeypatch.setattr(train, "STEPS", 3)
+    monkeypatch.setattr(train, "ANALYSIS_WINDOWS", 2)
+    windows = train.held_out_windows
+    monkeypatch.setattr(train, "held_out_windows", lambda corpus: windows(corpus)[:3])
+    monkeypatch.setattr(report, "RESULTS", tmp_path)
+    monkeypatch.setattr(report, "GATES_SVG", tmp_path / "gates.svg")
+    monkeypatch.setattr(checkpoint, "BUILD_DIR", tmp_path)
+    metrics = train.main()
+    assert metrics["steps"] == 3 and metrics["held_out_chars"] == sum(map(len, windows(pysource.load())[:3]))
+    assert metrics["held_out_bits_per_char"] < metrics["random_init_bits_per_char"] + 0.5
+    assert (tmp_path / "charlstm" / "state.pt").is_file() and "not met" in (tmp_path / "features.md").read_text()
+    assert (tmp_path / "gates.svg").read_text().count("<circle") == 3 * CARD["config"]["hidden"]

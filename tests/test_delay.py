@@ -94,3 +94,19 @@ def test_cli_refuses_bad_fields(query, message):
     proc = cli(query)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_training_smoke_run_writes_metrics_table_and_figure(tmp_path, monkeypatch):
+    from demos.common import checkpoint
+    from demos.delay import train
+    monkeypatch.setattr(train, "STEPS", 20)
+    monkeypatch.setattr(train, "TEST_SEQUENCES", 20)
+    monkeypatch.setattr(figure, "RESULTS", tmp_path)
+    monkeypatch.setattr(figure, "SVG", tmp_path / "accuracy.svg")
+    monkeypatch.setattr(checkpoint, "BUILD_DIR", tmp_path)
+    metrics = train.main()
+    assert set(metrics["accuracy"]) == {"lstm", "gru", "rnn"}
+    assert list(metrics["accuracy"]["lstm"]) == [str(d) for d in task.TEST_DELAYS]
+    assert (tmp_path / "accuracy.md").read_text() == figure.table(metrics)
+    assert (tmp_path / "accuracy.svg").read_text().count("<polyline") == 3
+    assert metrics["holding"]["sequences"] == 200 and (tmp_path / "delay" / "state.pt").is_file()

@@ -95,7 +95,7 @@ def measure(model: CharLSTM, windows: list[str]) -> dict:
 def main(argv=None) -> dict:
     torch.manual_seed(SEED)
     torch.set_num_threads(1)  # the machine is shared; one thread is what the budget allows
-    corpus = pysource.load()
+    corpus = pysource.load(pysource.PINNED_SHA256, pysource.PINNED_PYTHON)
     config = CharLSTMConfig(vocab=len(pysource.VOCAB))
     random_init = CharLSTM(config)          # the same architecture, untrained: the baseline
     model = CharLSTM(config)
