@@ -53,7 +53,25 @@ def test_golden_first_then_the_photo_tracked_like_the_cli(tab, server):
     worst = np.abs(np.array(live["landmarks"]) - python["landmarks"]).max()
     print(f"astronaut: max |browser - CLI| = {worst:.1e} px")
     assert worst <= 1e-3 and len(live["faces"]) == 1
+    solved = json.loads(page.locator(f"{BOX} .inn-face__rig").get_attribute("data-solved"))
+    assert list(solved) == list(python["controls"])
+    assert np.abs(np.array(list(solved.values())) - list(python["controls"].values())).max() <= 1e-3
     assert tab.errors == [] and tab.foreign_requests() == []
+
+
+def test_a_slider_poses_the_rig_and_its_text_alternative_says_so(tab):
+    page = tab.open(PAGE)
+    page.wait_for_selector(f"{BOX}[data-demo-state=golden]")
+    jaw = page.locator("#inn-face-jaw_open")
+    jaw.focus()
+    for _ in range(50):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("JSON.parse(document.querySelector('[data-demo=face] .inn-face__rig').dataset.controls || '{}')"
+                           ".jaw_open >= 0.5", timeout=60_000)
+    controls = json.loads(page.locator(f"{BOX} .inn-face__rig").get_attribute("data-controls"))
+    label = page.locator(f"{BOX} .inn-face__mesh").nth(1).get_attribute("aria-label")
+    assert f"jaw open {controls['jaw_open']:.2f}" in label and "output" not in label
+    assert page.locator(f"{BOX} output").first.inner_text() == f"{controls['jaw_open']:.2f}"
 
 
 def test_an_uploaded_photo_and_a_wall(tab, tmp_path):
@@ -117,7 +135,7 @@ def test_keys_and_a_swipe_turn_the_mesh_on_a_phone(new_tab):
     tab.page.set_viewport_size({"width": 390, "height": 844})
     page = tab.open(PAGE)
     page.wait_for_selector(f"{BOX}[data-demo-state=golden]")
-    mesh = page.locator(f"{BOX} .inn-face__mesh")
+    mesh = page.locator(f"{BOX} .inn-face__mesh").first
     mesh.focus()
     page.keyboard.press("ArrowRight")
     yaw = float(mesh.get_attribute("data-yaw"))

@@ -11,7 +11,7 @@ from PIL import Image
 
 from demos.common import sidecar as sc
 from demos.common.paths import MODELS_DIR, ROOT
-from demos.common.runtime import open_sessions
+from demos.common.runtime import open_sessions, run
 from demos.face import infer
 
 NODE = shutil.which("node")
@@ -30,7 +30,10 @@ for (const m of side.models) sessions.push(await ort.InferenceSession.create(fs.
 const out = [];
 for (const { file, width, height } of JSON.parse(fs.readFileSync(images))) {
   const pixels = new Uint8Array(fs.readFileSync(file));
-  out.push(await face.track(ort, sessions, pixels, width, height, 3, side));
+  const tracked = await face.track(ort, sessions, pixels, width, height, 3, side);
+  tracked.controls = await face.solve(ort, sessions[2], tracked.landmarks, side);
+  tracked.rig = await face.pose(ort, sessions[3], tracked.controls, side);
+  out.push(tracked);
 }
 console.log(JSON.stringify({ out, anchors: face.anchors(side.preprocessing).length }));
 """
@@ -58,7 +61,8 @@ def test_js_pipeline_matches_python(tmp_path):
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
     assert result["anchors"] == 896
-    sessions = open_sessions(sc.read("face"))
+    card = sc.read("face")
+    sessions = open_sessions(card)
     for case, js in zip(listed, result["out"]):
         py = infer.track(sessions, case["pixels"].astype(np.float32) / 255)
         assert len(js["faces"]) == len(py["faces"]) >= 1
@@ -69,4 +73,9 @@ def test_js_pipeline_matches_python(tmp_path):
               f"max |JS - Python| landmark = {worst:.1e} px")
         assert worst <= 1e-3
         assert js["crop"]["angle"] == pytest.approx(py["crop"]["angle"], abs=1e-6)
+        controls = infer.solve(sessions, card, py["landmarks"])
+        assert list(js["controls"]) == list(controls)
+        assert_allclose(list(js["controls"].values()), list(controls.values()), atol=1e-3)
+        rig = run(sessions[3], {"controls": np.array([list(js["controls"].values())], np.float32)})["mesh"][0]
+        assert_allclose(js["rig"], rig, atol=1e-6)
     assert len(result["out"][2]["faces"]) == 2

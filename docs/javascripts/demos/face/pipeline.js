@@ -154,3 +154,19 @@ export async function track(ort, sessions, pixels, width, height, channels, side
   result.ms = performance.now() - started;
   return result;
 }
+
+/** The rig solver (sessions[2]) on tracked landmarks → { control: value }, clipped to each slider's range. */
+export async function solve(ort, session, landmarks, sidecar) {
+  const { controls, ranges } = sidecar.config.rig;
+  const input = new ort.Tensor("float32", Float32Array.from(landmarks.flat()), [1, landmarks.length, 3]);
+  const raw = (await session.run({ [sidecar.models[2].inputs[0].name]: input })).controls.data;
+  return Object.fromEntries(controls.map((name, k) => [name, Math.min(Math.max(raw[k], ranges[k][0]), ranges[k][1])]));
+}
+
+/** The rig (sessions[3]): controls → [[x, y, z]] mesh points (normalised units). */
+export async function pose(ort, session, values, sidecar) {
+  const names = sidecar.config.rig.controls;
+  const input = new ort.Tensor("float32", Float32Array.from(names.map((n) => values[n])), [1, names.length]);
+  const mesh = (await session.run({ [sidecar.models[3].inputs[0].name]: input })).mesh.data;
+  return Array.from({ length: mesh.length / 3 }, (_, i) => [mesh[3 * i], mesh[3 * i + 1], mesh[3 * i + 2]]);
+}
