@@ -16,6 +16,16 @@ function el(tag, className, text) {
   return node;
 }
 
+/** A focusable canvas with role img (its aria-label is the text alternative) and a caption. */
+function figure(className, caption) {
+  const fig = el("figure", "inn-face__view");
+  const canvas = el("canvas", className);
+  canvas.setAttribute("role", "img");
+  canvas.tabIndex = 0;
+  fig.append(canvas, el("figcaption", "", caption));
+  return [fig, canvas];
+}
+
 function stylesheet() {
   const href = new URL("face/face.css", import.meta.url).href;
   if (document.querySelector(`link[href="${href}"]`)) return;
@@ -33,23 +43,10 @@ export function mount(box, ctx) {
 
   // ---- layout ---------------------------------------------------------------------------------
   const views = el("div", "inn-face__views");
-  const photoFig = el("figure", "inn-face__view");
-  const photo = el("canvas", "inn-face__photo");
-  photo.setAttribute("role", "img");
-  photo.tabIndex = 0;
-  photoFig.append(photo, el("figcaption", "", "The image and the 468 tracked landmarks (green); the box is the detector's."));
-  const meshFig = el("figure", "inn-face__view");
-  const meshCanvas = el("canvas", "inn-face__mesh");
-  meshCanvas.width = meshCanvas.height = 480;
-  meshCanvas.tabIndex = 0;
-  meshCanvas.setAttribute("role", "img");
-  meshFig.append(meshCanvas, el("figcaption", "", "The mesh in 3D: drag, swipe or use the arrow keys to turn it."));
-  const rigFig = el("figure", "inn-face__view");
-  const rigCanvas = el("canvas", "inn-face__mesh");
-  rigCanvas.width = rigCanvas.height = 480;
-  rigCanvas.tabIndex = 0;
-  rigCanvas.setAttribute("role", "img");
-  rigFig.append(rigCanvas, el("figcaption", "", "The rig, driven by the controls below: solved from the tracked face, or set by you."));
+  const [photoFig, photo] = figure("inn-face__photo", "The image and the 468 tracked landmarks (green); the box is the detector's.");
+  const [meshFig, meshCanvas] = figure("inn-face__mesh", "The mesh in 3D: drag, swipe or use the arrow keys to turn it.");
+  const [rigFig, rigCanvas] = figure("inn-face__mesh", "The rig, driven by the controls below: solved from the tracked face, or set by you.");
+  meshCanvas.width = meshCanvas.height = rigCanvas.width = rigCanvas.height = 480;
   views.append(photoFig, meshFig, rigFig);
 
   // One slider per rig control, ranges from the sidecar.
