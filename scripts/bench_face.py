@@ -131,9 +131,11 @@ def main() -> None:
         f"*Measured by `python scripts/bench_face.py` on this project's build machine ({cores} CPU cores shared "
         f"with other jobs, 1-minute load average {load:.1f}; {platform.machine()}, headless Chromium "
         f"{page['chromium']}, ONNX Runtime Web WASM on one thread), with the astronaut photo as a 640×480 fake "
-        f"camera:* **{page['fps']:.1f} frames/s** in the page ({page['ms']:.0f} ms per frame for both nets and the "
-        f"pipeline, plus drawing), against {py:.0f} ms per frame for the same pipeline in onnxruntime from Python "
-        f"(one thread): the browser takes {page['ms'] / py:.1f}× as long."
+        f"camera:* **{page['fps']:.1f} frames/s** in the page, where each frame also runs the rig solver, the rig "
+        f"and the drawing; the tracking alone (both nets and the pipeline) takes {page['ms']:.0f} ms per frame, "
+        f"against {py:.0f} ms for the same tracking in onnxruntime from Python (one thread, numpy for the image "
+        f"sampling): the browser takes {page['ms'] / py:.1f}× as long. The machine's load changes these figures "
+        "from run to run."
         + ("" if page["fps"] >= 10 else " That is short of the 10 frames/s the demo aims for on this machine.")
         + "\n")
     print(f"wrote {SNIPPET.relative_to(ROOT)}")
