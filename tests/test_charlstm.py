@@ -93,13 +93,13 @@ def test_snippets_are_the_recorded_metrics_and_bars():
     assert (report.RESULTS / "features.md").read_text() == report._features_md(m)
     cells = json.loads((report.RESULTS / "cells.json").read_text())
     assert report.GATES_SVG.read_text() == report.gates_svg(cells["saturation"])
-    assert cells["saturation"]["forget_gate"] == m["forget_saturation"]
+    assert cells["saturation"]["forget_gate"] == CARD["figures"]["forget_saturation"]
     assert sum(np.array(cells["saturation"]["forget_gate"]["right"]) > report.SATURATED) == \
         m["gates"]["forget_gate"]["right_saturated_cells"]
     assert m["held_out_bits_per_char"] <= report.BAR_BITS
     assert m["parameters"] == sum(p.numel() for p in CharLSTM(CharLSTMConfig(**CARD["config"])).parameters())
     for name, f in m["features"].items():
-        r = np.array(m["cell_correlation"][name])
+        r = np.array(CARD["figures"]["cell_correlation"][name])
         assert int(np.argmax(np.abs(r))) == f["cell"] and abs(r[f["cell"]]) == pytest.approx(f["abs_r"], abs=1e-4)
         assert f["meets_bar"] == (f["abs_r"] >= 0.6 and f["abs_r"] >= 2 * f["random_init_abs_r"])
     assert MODELS_DIR.joinpath("charlstm.onnx").stat().st_size <= 2 * 1024 * 1024

@@ -47,10 +47,10 @@ def test_encode_and_ranking_match_python():
     card = sc.read("charlstm")
     text = "def f(x):\n\treturn 'é' + x  # ok\n"
     out = node(f"import * as c from '{(JS / 'demos/charlstm.js').as_uri()}';",
-               f"const card = {json.dumps({'preprocessing': card['preprocessing'], 'corr': card['metrics']['cell_correlation']['indentation']})};"
+               f"const card = {json.dumps({'preprocessing': card['preprocessing'], 'corr': card['figures']['cell_correlation']['indentation']})};"
                f"return [c.encode({json.dumps(text)}, card.preprocessing), c.rankCells(card.corr, 4)];")
     assert out[0] == cinfer.encode(text, card).tolist()
-    r = np.array(card["metrics"]["cell_correlation"]["indentation"])
+    r = np.array(card["figures"]["cell_correlation"]["indentation"])
     assert [cell for cell, _ in out[1]] == list(np.argsort(-np.abs(r), kind="stable")[:4])
 
 

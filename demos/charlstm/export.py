@@ -81,8 +81,9 @@ def main(argv=None) -> dict:
                                          "symbol; a zero start state; the text is read in one call"},
         "limits": {"max_chars": MAX_CHARS},
         "config": model.config.to_dict(),
-        "metrics": {**metrics, "cell_correlation": ranking(cells),
-                    "random_init_correlation": cells["random_init_correlation"],
+        "metrics": metrics,
+        # per cell, for the page's cell picker (ranked by |r|) and its gate figures
+        "figures": {"cell_correlation": ranking(cells), "random_init_correlation": cells["random_init_correlation"],
                     "forget_saturation": cells["saturation"]["forget_gate"]},
         "reproduce": "python -m demos train charlstm && python -m demos export charlstm",
         "golden": [],

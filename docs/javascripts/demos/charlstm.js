@@ -43,7 +43,7 @@ export function mount(box, ctx) {
   const limit = sidecar.limits.max_chars;
   const examples = sidecar.examples.texts;
   const labels = sidecar.examples.feature_labels;
-  const corr = sidecar.metrics.cell_correlation;
+  const corr = sidecar.figures.cell_correlation;
   const opts = sidecar.options;
   const style = document.createElement("style");
   style.textContent = `
