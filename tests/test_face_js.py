@@ -39,6 +39,14 @@ console.log(JSON.stringify({ out, anchors: face.anchors(side.preprocessing).leng
 """
 
 
+def node(tmp_path, script: str, *args) -> dict:
+    (tmp_path / "script.mjs").write_text(script)
+    proc = subprocess.run([NODE, str(tmp_path / "script.mjs"), str(ROOT), *map(str, args)],
+                          check=False, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 def cases(tmp_path):
     astronaut = np.asarray(Image.open(ASTRONAUT).convert("RGB"))
     turned = np.asarray(Image.fromarray(astronaut).rotate(-30, resample=Image.BILINEAR))
@@ -55,11 +63,7 @@ def cases(tmp_path):
 def test_js_pipeline_matches_python(tmp_path):
     listed = cases(tmp_path)
     (tmp_path / "images.json").write_text(json.dumps([{k: v for k, v in c.items() if k != "pixels"} for c in listed]))
-    (tmp_path / "parity.mjs").write_text(SCRIPT)
-    proc = subprocess.run([NODE, str(tmp_path / "parity.mjs"), str(ROOT), str(MODELS_DIR), str(tmp_path / "images.json")],
-                          check=False, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    result = json.loads(proc.stdout)
+    result = node(tmp_path, SCRIPT, MODELS_DIR, tmp_path / "images.json")
     assert result["anchors"] == 896
     card = sc.read("face")
     sessions = open_sessions(card)
@@ -79,3 +83,21 @@ def test_js_pipeline_matches_python(tmp_path):
         rig = run(sessions[3], {"controls": np.array([list(js["controls"].values())], np.float32)})["mesh"][0]
         assert_allclose(js["rig"], rig, atol=1e-6)
     assert len(result["out"][2]["faces"]) == 2
+
+
+MESH = r"""
+const [root] = process.argv.slice(2);
+const m = await import(`${root}/docs/javascripts/demos/face/mesh3d.js`);
+const p = [[10, 0, 0], [-10, 0, 0], [0, 20, 0], [0, -20, 0]];
+const far = [[0, 0, 5], [1, 0, 5], [0, 1, 5], [0, 0, -5], [1, 0, -5], [0, 1, -5]];
+console.log(JSON.stringify({ rest: m.project(p, 0, 0), turned: m.project(p, Math.PI / 2, 0),
+  order: m.shade(far, [[3, 4, 5], [0, 1, 2]]).map((f) => [f.tri[0], f.light]) }));
+"""
+
+
+def test_the_mesh_view_centres_turns_and_paints_far_triangles_first(tmp_path):
+    out = node(tmp_path, MESH)
+    assert out["rest"] == [[0.5, 0, 0], [-0.5, 0, 0], [0, 1, 0], [0, -1, 0]]      # centred, unit radius
+    assert out["turned"][0] == pytest.approx([0, 0, -0.5], abs=1e-12)           # a quarter turn: +x toward the viewer
+    assert [tri for tri, _ in out["order"]] == [0, 3]                            # z = 5 (far) before z = -5 (near)
+    assert all(0 <= light <= 1 for _, light in out["order"])
