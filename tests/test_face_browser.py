@@ -72,6 +72,21 @@ def test_a_slider_poses_the_rig_and_its_text_alternative_says_so(tab):
     label = page.locator(f"{BOX} .inn-face__mesh").nth(1).get_attribute("aria-label")
     assert f"jaw open {controls['jaw_open']:.2f}" in label and "output" not in label
     assert page.locator(f"{BOX} output").first.inner_text() == f"{controls['jaw_open']:.2f}"
+    assert f"rig=jaw_open%3A{controls['jaw_open']:g}" in page.url                     # the pose is in the address
+
+
+def test_a_linked_pose_is_restored_and_a_bad_one_refused(tab):
+    page = tab.open(PAGE + "?rig=jaw_open:0.8,yaw:-0.2")
+    page.wait_for_selector(f"{BOX}[data-demo-state=golden]")
+    assert page.locator("#inn-face-jaw_open").input_value() == "0.8"
+    page.locator("#inn-face-smile").focus()                                          # the first key or click draws it
+    page.wait_for_function("document.querySelector('[data-demo=face] .inn-face__rig').dataset.controls", timeout=60_000)
+    controls = json.loads(page.locator(f"{BOX} .inn-face__rig").get_attribute("data-controls"))
+    assert controls["jaw_open"] == 0.8 and controls["yaw"] == -0.2
+    page = tab.open(PAGE + "?rig=jaw_open:9")
+    page.wait_for_selector(f"{BOX}[data-demo-state=golden]")
+    assert "jaw_open must be a number from 0 to 1, got '9'" in page.locator(f"{BOX} .inn-demo__message").inner_text()
+    assert tab.errors == []
 
 
 def test_an_uploaded_photo_and_a_wall(tab, tmp_path):

@@ -101,3 +101,25 @@ def test_the_mesh_view_centres_turns_and_paints_far_triangles_first(tmp_path):
     assert out["turned"][0] == pytest.approx([0, 0, -0.5], abs=1e-12)           # a quarter turn: +x toward the viewer
     assert [tri for tri, _ in out["order"]] == [0, 3]                            # z = 5 (far) before z = -5 (near)
     assert all(0 <= light <= 1 for _, light in out["order"])
+
+
+PERMALINK = r"""
+const [root] = process.argv.slice(2);
+const p = await import(`${root}/docs/javascripts/demos/face/permalink.js`);
+const rig = { controls: ["jaw_open", "yaw"], ranges: [[0, 1], [-0.35, 0.35]] };
+const attempt = (text) => { try { return p.parseRig(text, rig); } catch (err) { return err.message; } };
+console.log(JSON.stringify({
+  round: attempt(p.formatRig({ jaw_open: 0.5, yaw: -0.1234 })), text: p.formatRig({ jaw_open: 0.5, yaw: 0 }),
+  bad: ["jaw_open:2", "nose:1", "jaw_open:<script>", "jaw_open:", "yaw:0.1:3"].map(attempt),
+}));
+"""
+
+
+def test_the_rig_permalink_round_trips_and_refuses_bad_values(tmp_path):
+    out = node(tmp_path, PERMALINK)
+    assert out["round"] == {"jaw_open": 0.5, "yaw": -0.123} and out["text"] == "jaw_open:0.5"
+    too_big, unknown, script, empty, extra = out["bad"]
+    assert too_big == "jaw_open must be a number from 0 to 1, got '2'"
+    assert unknown.startswith("'nose:1' is not control:value") and "jaw_open, yaw" in unknown
+    assert script.startswith("jaw_open must be a number") and empty.startswith("jaw_open must be a number")
+    assert extra.startswith("'yaw:0.1:3' is not control:value")

@@ -5,6 +5,7 @@
 import { button } from "../runtime.js";
 import { pose, solve, track } from "./face/pipeline.js";
 import { meshView } from "./face/mesh3d.js";
+import { formatRig, parseRig } from "./face/permalink.js";
 import { colours, describe, drawPhoto } from "./face/view.js";
 
 const MAX_SIDE = 4096; // like demos/common/images.py
@@ -57,7 +58,8 @@ export function mount(box, ctx) {
     const [lo, hi] = rigConfig.ranges[k];
     const label = el("label", "", name.replace("_", " ") + (k >= 4 ? " (rad)" : ""));
     const input = el("input");
-    Object.assign(input, { type: "range", min: lo, max: hi, step: (hi - lo) / 100, value: 0, id: `inn-face-${name}` });
+    // steps of 0.01 (radians for pose): every range starts on that grid, so linked values are kept exactly
+    Object.assign(input, { type: "range", min: lo, max: hi, step: 0.01, value: 0, id: `inn-face-${name}` });
     label.htmlFor = input.id;
     const out = el("output", "", "0.00");
     out.htmlFor = input.id;
@@ -167,6 +169,9 @@ export function mount(box, ctx) {
     const name = event.target.id?.replace("inn-face-", "");
     if (!sliders[name]) return;
     sliders[name].out.textContent = Number(event.target.value).toFixed(2);
+    const url = new URL(window.location.href);
+    url.searchParams.set("rig", formatRig(values()));
+    history.replaceState(history.state, "", url);
     if (posing) { again = true; return; }
     posing = (async () => {
       do { again = false; await drawRig(); } while (again); // the latest slider values win
@@ -203,6 +208,15 @@ export function mount(box, ctx) {
     publish(golden.output);
     draw(golden.output, current.name);
     setControls(golden.output.controls);
+    const linked = new URLSearchParams(window.location.search).get("rig");
+    if (linked === null) return;
+    try {
+      setControls(parseRig(linked, rigConfig));
+      ctx.status("The rig's pose comes from the page address; it is drawn on your first click or key in this box.");
+      ctx.whenNeeded(() => drawRig().catch((err) => ctx.error(err)));
+    } catch (err) {
+      ctx.status(`The rig values in the page address are not valid (${err.message}); the rig stays at rest.`);
+    }
   }
 
   uploadButton.addEventListener("click", () => file.click());
