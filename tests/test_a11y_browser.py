@@ -1,0 +1,129 @@
+"""Accessibility of every built page, in Chromium: axe-core (npm, injected from node_modules) finds no
+serious or critical violation in the light or the dark scheme once the demo boxes have mounted; on a
+390 px phone no page scrolls sideways, and every displayed equation wider than the screen scrolls in
+its own focusable, labelled box with edge shadows as the cue."""
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+# Findings in other engineers' demo code, reported to them (not the shared chrome or the theme, which
+# must pass): (page, rule, selector fragment). Remove a line when its owner fixes it.
+KNOWN = [
+    ("/cnn/visualizing/", "aria-required-children", ".inn-vis__probs"),   # visualize.js: list without items
+    ("/cnn/visualizing/", "color-contrast", ".inn-vis__top"),             # accent text on light: 2.5:1
+]
+
+MOUNT_ALL = """async () => {
+  for (const box of document.querySelectorAll('[data-demo]')) {
+    box.scrollIntoView({ block: 'center' });
+    const t0 = Date.now();
+    while (Date.now() - t0 < 10000 && ['mounting', undefined].includes(box.dataset.demoState)) await new Promise((r) => setTimeout(r, 50));
+  }
+  window.scrollTo(0, 0);
+  return document.documentElement.scrollHeight;
+}"""
+
+SERIOUS = """async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
+  .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  .flatMap((v) => v.nodes.map((n) => [v.id, n.target.join(' '), (n.any[0] || n.all[0] || n.none[0] || {}).message || '']))"""
+
+
+def site_pages(site: Path) -> list[str]:
+    pages = ["/" + p.parent.relative_to(site).as_posix() + "/" for p in site.rglob("index.html") if "assets" not in p.parts]
+    return sorted(p.replace("/./", "/") for p in pages) + ["/404.html"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_serious_violation_on_any_page(new_tab, built_site, scheme):
+    tab = new_tab(color_scheme=scheme)
+    found, known = [], []
+    for path in site_pages(built_site):
+        page = tab.open(path)
+        assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
+        height = page.evaluate(MOUNT_ALL)
+        # One viewport as tall as the page: axe measures contrast only where elements are on screen.
+        page.set_viewport_size({"width": 1280, "height": min(height, 16000)})
+        page.wait_for_timeout(400)  # Material's tabs fade back in after the scrolling
+        page.add_script_tag(path=str(AXE))
+        for rule, target, message in page.evaluate(SERIOUS):
+            line = f"{path} {rule}: {target} ({message[:120]})"
+            is_known = any(path == p and rule == r and frag in target for p, r, frag in KNOWN)
+            (known if is_known else found).append(line)
+        page.set_viewport_size({"width": 1280, "height": 900})
+    print(scheme, "known findings left to their owners:", *known, sep="\n  ")
+    assert found == [], "\n".join(found)
+
+
+PHONE = """() => {
+  const root = document.documentElement;
+  const wide = [...document.querySelectorAll('.inn-math')].filter((m) => m.scrollWidth > m.clientWidth + 1).map((m) => {
+    const style = getComputedStyle(m);
+    return { overflowX: style.overflowX, tab: m.tabIndex, label: m.getAttribute('aria-label'),
+             cue: style.backgroundImage.includes('gradient') && style.backgroundAttachment.includes('local') };
+  });
+  return { sideways: root.scrollWidth - root.clientWidth, equations: document.querySelectorAll('.inn-math').length, wide };
+}"""
+
+
+def test_phone_pages_do_not_scroll_sideways_and_wide_equations_scroll_in_place(new_tab, built_site):
+    tab = new_tab(has_touch=True, is_mobile=True)
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    problems, overflowing, equations = [], 0, 0
+    for path in site_pages(built_site):
+        page = tab.open(path)
+        page.evaluate(MOUNT_ALL)
+        seen = page.evaluate(PHONE)
+        equations += seen["equations"]
+        overflowing += len(seen["wide"])
+        if seen["sideways"] > 0:
+            problems.append(f"{path}: the page scrolls sideways by {seen['sideways']} px")
+        for eq in seen["wide"]:
+            if eq != {"overflowX": "auto", "tab": 0, "label": "Equation", "cue": True}:
+                problems.append(f"{path}: a wide equation without its own scroller and cue: {eq}")
+    print(f"390 px: {overflowing} of {equations} displayed equations scroll in their own box")
+    assert equations > 0 and overflowing > 0, "no wide equation measured: the check would pass vacuously"
+    assert problems == [], "\n".join(problems)
+
+
+def test_tables_and_material_chrome_are_named_and_keyboard_scrollable(new_tab):
+    """Material's search dialog and page-load bar get names (a11y.js); a table wider than a phone gets
+    focus, a role and a label, and a narrow one does not become a tab stop."""
+    tab = new_tab()
+    tab.page.set_viewport_size({"width": 390, "height": 844})
+    page = tab.open("/brain/ntm-vs-transformer/")
+    assert page.locator(".md-search").get_attribute("aria-label") == "Search"
+    assert page.locator(".md-progress").get_attribute("aria-label") == "Loading page"
+    wraps = page.evaluate("""() => [...document.querySelectorAll('.md-typeset__scrollwrap')].map((w) =>
+        [w.scrollWidth > w.clientWidth + 1, w.tabIndex, w.getAttribute('role'), w.getAttribute('aria-label')])""")
+    assert any(w[0] for w in wraps), wraps
+    for scrolls, tab_index, role, label in wraps:
+        assert (tab_index, role, label) == ((0, "region", "Table, scrolls sideways") if scrolls else (-1, None, None))
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.wait_for_function("""() => [...document.querySelectorAll('.md-typeset__scrollwrap')]
+        .every((w) => (w.scrollWidth > w.clientWidth + 1) === (w.tabIndex === 0))""")
+
+
+def test_demo_controls_show_keyboard_focus(new_tab):
+    """Tabbing through the demo boxes, each focused control draws an outline (or Material's filled button)."""
+    tab = new_tab()
+    page = tab.open("/cnn/visualizing/")
+    page.evaluate(MOUNT_ALL)
+    seen, invisible = 0, []
+    for _ in range(200):
+        page.keyboard.press("Tab")
+        info = page.evaluate("""() => { const el = document.activeElement; if (!el || !el.closest('[data-demo]')) return null;
+            const s = getComputedStyle(el);
+            return { what: el.tagName + '.' + el.className, outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+                     box: s.boxShadow !== 'none', last: !el.closest('[data-demo]').nextElementSibling }; }""")
+        if info is None:
+            if seen and page.evaluate("!document.activeElement.closest('.md-content')"):
+                break
+            continue
+        seen += 1
+        if not (info["outline"] or info["box"]):
+            invisible.append(info["what"])
+    assert seen >= 4, "the keyboard reached too few demo controls"
+    assert invisible == [], invisible
