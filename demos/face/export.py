@@ -198,9 +198,10 @@ def main(argv=None) -> dict:
                "onnxruntime_ms_astronaut": result["ms"], **rig_metrics}
     card = {
         "name": "face",
-        "title": "Face mesh: MediaPipe's face detector and 468-point landmark net, in your browser",
+        "title": "Face mesh and rig: MediaPipe's face tracker in your browser, and a rig solver trained here",
         "summary": "BlazeFace finds the face and its eyes in a 128×128 letterboxed image; a square crop rotated "
-                   "to level the eyes goes to the landmark net, which returns 468 3D points of a face mesh.",
+                   "to level the eyes goes to the landmark net, which returns 468 3D points of a face mesh; an MLP "
+                   "solves a 7-control rig from them.",
         "papers": [],  # BlazeFace and Face Mesh are not in docs/papers.bib yet (not this area)
         "models": models,
         "options": {},
