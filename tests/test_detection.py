@@ -13,6 +13,7 @@ from demos.common import sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.images import decode_png, png_bytes
 from demos.common.paths import ROOT
+from demos.rcnn import hard
 from demos.rcnn import proposals as prop
 from demos.rcnn import selective_search as search
 
@@ -58,11 +59,11 @@ def test_hard_scenes_break_single_colour_regions_with_occlusion_and_touching_obj
     one colour); on the harder ones far fewer are; some objects are partly hidden (boxes overlap more than
     make_scene allows) and some touch another (boxes share an edge or overlap)."""
     def exact(generator):
-        hits = [bool((prop.proposals(image) == box).all(1).any()) for seed in range(15)
-                for image, boxes, _ in [generator(seed)] for box in boxes]
+        hits = [bool((proposed == box).all(1).any()) for seed in det.held_out_seeds(60)   # cached: test_rcnn's too
+                for _, boxes, _, proposed in [hard.proposed_scene(generator, seed)] for box in boxes]
         return np.mean(hits)
     standard, harder = exact(det.make_scene), exact(det.make_hard_scene)
-    assert standard > 0.6 and harder < standard - 0.15, (standard, harder)
+    assert standard > 0.6 and harder < standard - 0.15, (standard, harder)          # 0.68 and 0.46 on these
     overlapping = touching = 0
     for seed in range(100):
         boxes = det.make_hard_scene(seed)[1]
@@ -379,6 +380,63 @@ def test_javascript_felzenszwalb_hand_cases():
     image = rgba(two_pixels(40))
     out = node(script, [[image, 20, 1], [image, 20.5, 1], [image, 1, 2]])
     assert out == [[0, 1], [0, 0], [0, 0]]
+
+
+class RecordedDraws:
+    """A numpy Generator that writes down every draw, so JavaScript can be given the very same ones."""
+
+    def __init__(self, rng):
+        self.rng, self.draws = rng, []
+
+    def _record(self, kind, value):
+        self.draws.append({"kind": kind, "values": np.ravel(value).tolist(), "many": bool(np.ndim(value))})
+        return value
+
+    def integers(self, *args):
+        return self._record("integers", self.rng.integers(*args))
+
+    def uniform(self, *args):
+        return self._record("uniform", self.rng.uniform(*args))
+
+    def random(self):
+        return self._record("random", self.rng.random())
+
+
+def test_javascript_makes_the_same_harder_scene_from_the_same_draws():
+    """makeHardScene (the page's "harder" new scene) is make_hard_scene's algorithm: given the draws numpy's
+    generator made for seed k, in the same order, it paints the same pixels and boxes. (The browser draws
+    from Math.random instead: numpy's PCG64 stream is not ported, so seed k itself is Python's only.)"""
+    seeds = range(12)
+    recorded = []
+    for seed in seeds:
+        rng = RecordedDraws(np.random.default_rng([seed, 2]))
+        image, boxes, labels = det.hard_scene(rng)
+        assert (image == det.make_hard_scene(seed)[0]).all()
+        recorded.append({"draws": rng.draws, "image": image, "boxes": boxes.tolist(), "labels": labels.tolist()})
+    script = READ_STDIN + f"""
+    const spec = {json.dumps(det.SCENE_DOC)}, hard = {json.dumps(det.HARD_DOC)};
+    console.log(JSON.stringify(input.map((draws) => {{
+      let next = 0;
+      const take = (kind, n) => {{
+        const d = draws[next++];
+        if (d.kind !== kind || d.many !== (n !== undefined) || (n !== undefined && d.values.length !== n)) {{
+          throw new Error(`draw ${{next - 1}}: JavaScript asks for ${{kind}} ${{n}}, Python drew ${{d.kind}} ${{d.values.length}}`);
+        }}
+        return n === undefined ? d.values[0] : d.values;
+      }};
+      const rng = {{ integers: (lo, hi, n) => take("integers", n), uniform: (lo, hi, n) => take("uniform", n),
+                    random: () => take("random") }};
+      const scene = d.makeHardScene(spec, hard, rng);
+      return {{ rgba: Array.from(scene.rgba), boxes: scene.boxes, labels: scene.labels, used: next, total: draws.length }};
+    }})));"""
+    out = node(script, [r["draws"] for r in recorded])
+    patterns = set()
+    for r, js in zip(recorded, out):
+        assert js["used"] == js["total"]                                  # every draw, none left over
+        assert (np.reshape(js["rgba"], (64, 64, 4))[..., :3] == r["image"]).all()
+        assert js["boxes"] == r["boxes"] and js["labels"] == r["labels"]
+        patterns.add(len(r["draws"]))
+    assert len(patterns) > 5                                              # scenes of different make-up
 
 
 def test_the_pages_metrics_table_is_generated_from_the_sidecars():

@@ -78,6 +78,25 @@ def test_new_scene_gives_the_same_detections_as_the_cli_in_both_demos(tab, tmp_p
     assert tab.errors == []
 
 
+def test_a_harder_new_scene_runs_selective_search_in_the_page_like_python(tab, tmp_path):
+    """The "harder" switch: a textured scene from makeHardScene; the page's selective search proposes the
+    CLI's boxes, and both detectors give the CLI's detections on it."""
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=rcnn][data-demo-state=golden]")
+    box = page.locator("[data-demo=rcnn]")
+    box.get_by_label("harder").check()
+    box.get_by_role("button", name="New scene").click()
+    rcnn, yolo = wait_live(page, "rcnn"), wait_live(page, "yolo")
+    assert page.locator("[data-demo=rcnn] .inn-demo__status").inner_text().startswith("harder random scene")
+    png = scene_png(page, "rcnn", tmp_path)
+    python = cli("rcnn", png)
+    assert rcnn["proposals"] == python["proposals"] and len(python["proposals"]) > 10
+    assert_same_detections(rcnn, python)
+    assert_same_detections(yolo, cli("yolo", png))
+    assert page.locator("[data-demo=yolo]").get_by_label("harder").count() == 1
+    assert tab.errors == []
+
+
 def test_sliders_rerun_decoding_and_nms_like_python(tab, tmp_path):
     page = tab.open(PAGE)
     page.wait_for_selector("[data-demo=yolo][data-demo-state=golden]")

@@ -157,7 +157,12 @@ def make_hard_scene(seed: int, objects: int | None = None) -> tuple[np.ndarray, 
 
     Its own random stream, so hard scene k is unrelated to `make_scene(k)`, which stays as it was.
     """
-    rng = np.random.default_rng([seed, 2])
+    return hard_scene(np.random.default_rng([seed, 2]), objects)
+
+
+def hard_scene(rng, objects: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A hard scene from the draws of `rng` (a numpy Generator, or anything with its integers / uniform /
+    random): docs/javascripts/detection.js's makeHardScene makes the same scene from the same draws."""
     count = int(rng.integers(1, MAX_OBJECTS + 1)) if objects is None else objects
     background = rng.integers(40, 216, 3)
     ramp = rng.uniform(-60, 60, (2, 3))

@@ -17,7 +17,8 @@ from demos.common.runtime import run
 from demos.rcnn import proposals as prop
 
 DEFAULTS = {"confidence": 0.5, "nms_iou": 0.3}
-PREPROCESSING = {"scene": det.SCENE_DOC, "input": det.INPUT_DOC, "proposals": prop.DOC, **DEFAULTS}
+PREPROCESSING = {"scene": det.SCENE_DOC, "hard_scene": det.HARD_DOC, "input": det.INPUT_DOC, "proposals": prop.DOC,
+                 **DEFAULTS}
 
 
 def load_input(path, sidecar: dict) -> dict:

@@ -14,8 +14,8 @@ from demos.common import detection as det
 from demos.common.runtime import run
 
 DEFAULTS = {"confidence": 0.2, "nms_iou": 0.4}   # recall and extra boxes at these: demos/yolo/misses.md
-PREPROCESSING = {"scene": det.SCENE_DOC, "input": det.INPUT_DOC + "; model input RGB / 255 as (1, 3, 64, 64)",
-                 **DEFAULTS}
+PREPROCESSING = {"scene": det.SCENE_DOC, "hard_scene": det.HARD_DOC,
+                 "input": det.INPUT_DOC + "; model input RGB / 255 as (1, 3, 64, 64)", **DEFAULTS}
 
 
 def load_input(path, sidecar: dict) -> dict:

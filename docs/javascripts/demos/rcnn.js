@@ -24,7 +24,7 @@ export function mount(box, ctx) {
   const size = spec.size;
   const labels = sidecar.labels;
 
-  const editor = sceneEditor(ctx, spec);
+  const editor = sceneEditor(ctx, spec, { hard: sidecar.preprocessing.hard_scene });
   const m = sidecar.metrics;
   const measured = `Measured at export on ${m.held_out_scenes} held-out scenes of each kind: mAP@0.5 ` +
     `${m.onnxruntime_map50.toFixed(3)} on standard scenes, ${m.hard_onnxruntime_map50.toFixed(3)} on harder ones. ` +

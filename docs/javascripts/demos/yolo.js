@@ -11,7 +11,7 @@ export function mount(box, ctx) {
   const { grid: s, boxes: b, classes, image: size } = sidecar.config;
   const labels = sidecar.labels;
 
-  const editor = sceneEditor(ctx, spec);
+  const editor = sceneEditor(ctx, spec, { hard: sidecar.preprocessing.hard_scene });
   const { panel, confidence, overlap, overlay: gridBox, summary, list } = detectionPanel(sidecar, `show the ${s}×${s} grid`,
     `Measured at export on ${sidecar.metrics.held_out_scenes} held-out scenes of each kind: mAP@0.5 ` +
     `${sidecar.metrics.onnxruntime_map50.toFixed(3)} on harder scenes, ` +

@@ -10,13 +10,14 @@
 //
 // spec: the sidecar's scene description (size, classes, radius, noise, min_contrast — what
 // demos/common/detection.py writes as SCENE_DOC). Options: objects (limit random scenes to this many
-// shapes), overlaySize (px). Returns { element, overlay, stage, canvas, size, newScene, describe }.
+// shapes), overlaySize (px), hard (the sidecar's hard_scene doc: adds a "harder" switch for new scenes,
+// made by makeHardScene, the same algorithm as make_hard_scene). Returns { element, overlay, stage, canvas, size, newScene, describe }.
 // Keys on the focused scene: N new scene, U undo, 1–9 choose a shape, Enter or Space place it at the
 // centre. The scene canvas is its own text alternative (aria-label): describe(text) puts what the demo
 // currently shows into it, e.g. editor.describe("2 objects found: circle 0.97, cross 0.88.").
 
 import { button, savePng } from "../runtime.js";
-import { farColour, insideShape, makeBackground, randomShapes, renderScene } from "../detection.js";
+import { farColour, insideShape, makeBackground, makeHardScene, randomShapes, renderScene } from "../detection.js";
 
 const listeners = new Set();
 let shared = null; // {rgba, source}
@@ -59,7 +60,7 @@ export function slider(label, min, max, step, value, format = (v) => v) {
  * tools — a new random scene, a shape and size to place with a click or tap, undo, save as PNG.
  * `objects` limits random scenes (1 for the classifier). Returns {element, overlay, stage, size}.
  */
-export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512 } = {}) {
+export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard = null } = {}) {
   const size = spec.size;
   const element = document.createElement("div");
   element.className = "inn-det__editor";
@@ -89,7 +90,16 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512 } = {
   spec.classes.forEach((c, i) => kind.append(new Option(`${i + 1} ${c}`, c)));
   const radius = slider("size", spec.radius[0], spec.radius[1], 0.5, (spec.radius[0] + spec.radius[1]) / 2,
     (v) => `${Math.round(2 * v)} px`);
-  tools.append(fresh, kind, radius.wrap, undo, save);
+  tools.append(fresh);
+  const harder = Object.assign(document.createElement("input"), { type: "checkbox" });
+  if (hard) {
+    const label = document.createElement("label");
+    label.className = "inn-det__check inn-det__harder";
+    label.title = "New scenes with textures, touching same-colour objects and occlusion (make_hard_scene)";
+    label.append(harder, " harder");
+    tools.append(label);
+  }
+  tools.append(kind, radius.wrap, undo, save);
   element.append(stage, tools);
 
   const pen = canvas.getContext("2d", { willReadFrequently: true });
@@ -99,10 +109,14 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512 } = {
   if (currentScene()) show(currentScene());
 
   function newScene() {
+    history.length = 0;
+    if (hard && harder.checked) {
+      setScene({ rgba: makeHardScene(spec, hard, undefined, objects).rgba, source: "harder random scene" });
+      return;
+    }
     const background = makeBackground(spec);
     let shapes = randomShapes(background, spec);
     if (objects !== null) shapes = shapes.slice(0, objects);
-    history.length = 0;
     setScene({ rgba: renderScene(background, shapes, spec), source: "random scene" });
   }
   function place(x, y) {
