@@ -4,7 +4,7 @@
   background, with the exact bounding box of every shape. Scene `k` is drawn from
   `numpy.random.default_rng(k)`, so the train and held-out splits are fixed ranges of seeds.
 * **Boxes**: intersection over union, greedy per-class non-maximum suppression, YOLO grid decoding.
-  docs/javascripts/demos/detection-common.js implements the same steps line by line; a test runs both on
+  docs/javascripts/detection.js implements the same steps line by line (and makeHardScene); tests run both on
   the golden outputs stored in the sidecars.
 * **mAP@0.5**: PASCAL VOC average precision (all-point interpolation), averaged over classes.
 
