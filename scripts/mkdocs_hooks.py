@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 from mkdocs.utils import get_relative_url  # noqa: E402
 
-from notes import backlinks, citations, htmlcheck, math, notebooks, papers, sitecheck, vendor  # noqa: E402
+from notes import backlinks, citations, figures, htmlcheck, math, notebooks, papers, sitecheck, vendor  # noqa: E402
 from notes.checker import NOTEBOOKS, Layout, Scan, is_markdown_note, scan  # noqa: E402
 from notes.problems import format_problems  # noqa: E402
 
@@ -62,6 +62,7 @@ def on_page_content(html, page, config, files):
     if bad_math:
         raise PluginError(format_problems(bad_math))
     html = math.stylesheet_link(html, get_relative_url(math.STYLESHEET, page.url))
+    html = figures.add_sizes(html, page.url, Path(config.docs_dir))  # width/height, lazy loading
     if not page.file.src_uri.startswith(NOTEBOOKS):
         return html
 
