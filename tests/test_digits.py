@@ -1,4 +1,5 @@
-"""digits: parity torch ↔ onnxruntime, the recorded metrics, and the shared preprocessing."""
+"""digits: parity torch ↔ onnxruntime, the kernels the page shows, the recorded metrics, and the shared
+preprocessing (on anti-aliased strokes, as a canvas draws them)."""
 import numpy as np
 import pytest
 import torch
@@ -9,10 +10,9 @@ from demos.common.errors import DemoError
 from demos.common.onnx_weights import load_into
 from demos.common.runtime import open_sessions, run
 from demos.digits import infer
-from demos.digits.model import DigitsCNN, DigitsConfig
+from demos.digits.export import OUTPUTS
+from demos.digits.model import DigitsConfig, WithKernels
 from demos.digits.train import split
-
-OUTPUTS = ["probs", "logits", "conv1", "conv2"]
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def session(card):
 
 @pytest.fixture(scope="module")
 def torch_model(card):
-    return load_into(DigitsCNN(DigitsConfig(**card["config"])), sc.model_path(card))
+    return load_into(WithKernels(DigitsConfig(**card["config"])), sc.model_path(card))
 
 
 @pytest.mark.parametrize("source", ["golden", "random"])
@@ -88,3 +88,62 @@ def test_preprocessing_squares_a_narrow_digit():
 def test_blank_image_is_refused():
     with pytest.raises(DemoError, match="blank"):
         infer.counts_from_image(np.ones((50, 50)))
+
+
+def _correlate_same(x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """(H, W) ⋆ (3, 3), zero padding 1 — written out, not torch."""
+    padded = np.pad(x, 1)
+    h, w = x.shape
+    return sum(kernel[dy, dx] * padded[dy:dy + h, dx:dx + w] for dy in range(3) for dx in range(3))
+
+
+def test_kernel_outputs_make_the_feature_maps(card, session):
+    """The kernels the page shows under a map are the ones that made it: map = ReLU(b + Σ input ⋆ kernel)."""
+    x = infer.to_input(card["golden"][0]["input"]["counts"])
+    out = run(session, {"image": x})
+    layers = [("conv1", x[0]), ("conv2", out["conv1"][0])]
+    for name, inputs in layers:
+        weight, bias = out[f"{name}_weight"], out[f"{name}_bias"]
+        assert weight.shape == (out[name].shape[1], inputs.shape[0], 3, 3)
+        for unit in range(weight.shape[0]):
+            pre = bias[unit] + sum(_correlate_same(inputs[i], weight[unit, i]) for i in range(inputs.shape[0]))
+            assert_allclose(np.maximum(pre, 0), out[name][0, unit], atol=2e-5)
+
+
+def anti_aliased_digit() -> np.ndarray:
+    """A '2'-like stroke drawn at 8× and box-filtered down to 160×160, as a canvas anti-aliases: grey edges."""
+    from PIL import Image, ImageDraw
+    big = Image.new("L", (1280, 1280), 255)
+    pen = ImageDraw.Draw(big)
+    pen.arc((300, 200, 980, 760), 180, 30, fill=0, width=110)
+    pen.line((930, 600, 330, 1080), fill=0, width=110)
+    pen.line((330, 1080, 1000, 1060), fill=0, width=90)
+    return np.asarray(big.resize((160, 160), Image.Resampling.BOX), np.float64) / 255
+
+
+def reference_counts(gray: np.ndarray, threshold: float) -> np.ndarray:
+    """The documented steps, one at a time with plain loops (dark ink on white)."""
+    on = (1 - gray) > threshold
+    ys, xs = np.nonzero(on)
+    top, bottom, left, right = ys.min(), ys.max(), xs.min(), xs.max()
+    side = max(bottom - top + 1, right - left + 1)
+    top -= (side - (bottom - top + 1)) // 2
+    left -= (side - (right - left + 1)) // 2
+    counts = np.zeros((8, 8), int)
+    for i in range(32):
+        for j in range(32):
+            y, x = top + ((2 * i + 1) * side) // 64, left + ((2 * j + 1) * side) // 64
+            if 0 <= y < gray.shape[0] and 0 <= x < gray.shape[1] and on[y, x]:
+                counts[i // 4, j // 4] += 1
+    return counts
+
+
+def test_ink_threshold_on_anti_aliased_strokes():
+    gray = anti_aliased_digit()
+    edge = ((1 - gray) > 0.3) & ((1 - gray) <= 0.5)
+    assert edge.sum() > 100                                        # many partly covered pixels
+    expected = reference_counts(gray, 0.5)
+    assert (reference_counts(gray, 0.4) != expected).any()         # a 0.4 threshold would read it differently
+    assert (reference_counts(gray, 0.6) != expected).any()
+    assert_allclose(infer.counts_from_image(gray), expected)
+    assert_allclose(infer.counts_from_image(1 - gray), expected)   # the same strokes light on dark

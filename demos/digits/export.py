@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-
 import numpy as np
 import torch
 
@@ -12,11 +11,13 @@ from demos.common import checkpoint, onnx_export, sidecar
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session, run
 from demos.digits import infer
-from demos.digits.model import DigitsCNN, DigitsConfig
+from demos.digits.model import DigitsCNN, DigitsConfig, WithKernels
 from demos.digits.train import split
 
 EXAMPLES_PER_CLASS = 6   # held-out digits the page offers under "random held-out digit"
 GOLDEN = 3               # of those, with outputs computed by onnxruntime
+# the page finds the layers by these names: a (batch, C, H, W) map and the <map>_weight/_bias behind it
+OUTPUTS = ["probs", "logits", "conv1", "conv2", "conv1_weight", "conv1_bias", "conv2_weight", "conv2_bias"]
 
 
 def load_trained() -> tuple[DigitsCNN, dict]:
@@ -34,8 +35,10 @@ def main(argv=None) -> dict:
     model, metrics = load_trained()
     path = MODELS_DIR / "digits.onnx"
     batch = torch.export.Dim("batch", min=1, max=1024)
-    onnx_export.export(model, (torch.zeros(2, 1, 8, 8),), path, input_names=["image"],
-                       output_names=["probs", "logits", "conv1", "conv2"],
+    graph = WithKernels(model.config)
+    graph.load_state_dict(model.state_dict())
+    onnx_export.export(graph, (torch.zeros(2, 1, 8, 8),), path, input_names=["image"],
+                       output_names=OUTPUTS,
                        dynamic_shapes={"image": {0: batch}})
     counts, labels = held_out_examples()
     session = open_session(path)
@@ -48,7 +51,7 @@ def main(argv=None) -> dict:
         "name": "digits",
         "title": "Digit classifier: a small CNN on sklearn's 8×8 digits",
         "summary": "Two 3×3 convolutions, max-pooling and two dense layers; returns class probabilities "
-                   "and both convolutional feature maps.",
+                   "and both convolutional feature maps with the kernels behind them.",
         "papers": ["lecun1998gradient"],
         "models": [onnx_export.io_spec(path)],
         "options": {},  # the page has no controls beyond the drawing

@@ -5,8 +5,9 @@ digits written by 43 people, reduced to 8×8 by counting the "on" pixels in each
 input pixel is an integer 0..16. The network is LeNet-shaped (LeCun et al. 1998) and small enough to
 train in seconds on a CPU.
 
-Besides the class probabilities the exported graph returns the two convolutional feature maps, so a
-page can show what each unit of the network responds to (the CNN note's theme).
+Besides the class probabilities the exported graph returns the two convolutional feature maps and the
+kernels and biases that made them (`WithKernels`), so a page can show what each unit responds to and
+the 3×3 weights behind it (the CNN note's theme, CNN Explainer's core view).
 """
 from __future__ import annotations
 
@@ -49,3 +50,13 @@ class DigitsCNN(nn.Module):
         logits = self.fc2(self.dropout(hidden))          # (B, 10)
         return logits.softmax(-1), logits, a1, a2
 # --8<-- [end:model]
+
+
+class WithKernels(DigitsCNN):
+    """The exported graph: DigitsCNN's outputs, then each convolution's weight (C_out, C_in, 3, 3) and
+    bias (C_out,), named `<layer>_weight` / `<layer>_bias` after the feature map they produce.
+    The same parameters (and names, so `onnx_weights.load_into(DigitsCNN(…))` still finds them)."""
+
+    def forward(self, image: torch.Tensor):
+        kernels = [t.clone() for conv in (self.conv1, self.conv2) for t in (conv.weight, conv.bias)]
+        return (*super().forward(image), *kernels)

@@ -1,9 +1,11 @@
-// digits — draw a digit, watch a small CNN's class probabilities update live.
+// digits — draw a digit, watch a small CNN's class probabilities and every conv layer's feature maps
+// update live; pick a map to see the kernels behind it (parts/feature-maps.js).
 //
 // The drawing is reduced exactly as demos/digits/infer.py reduces a PNG (read its docstring): the
 // same file gives the same numbers in the page and in `python -m demos run digits FILE`.
 
 import { button, savePng } from "../runtime.js";
+import { convLayers, featureMaps } from "../parts/feature-maps.js";
 
 const CANVAS = 280; // backing pixels of the drawing canvas, whatever its size on screen
 const PEN = 18;
@@ -99,8 +101,17 @@ export function mount(box, ctx) {
   const command = document.createElement("p");
   command.className = "inn-digits__command";
   command.innerHTML = "Same numbers from a terminal: <code>python -m demos run digits digit.png</code>";
+  const inside = document.createElement("section");
+  inside.className = "inn-digits__inside";
+  const insideNote = document.createElement("p");
+  insideNote.className = "inn-digits__note";
+  insideNote.textContent = "The feature maps of every convolution appear here when the model runs in your browser: draw a digit, or press R.";
+  inside.append(insideNote);
+  const layers = convLayers(sidecar.models[0]);
+  const maps = featureMaps(inside, layers, { inputLabel: "input" });
+  maps.element.hidden = true;
   ctx.body.append(pad, seen, chart);
-  ctx.body.after(command);
+  ctx.body.after(inside, command);
 
   const pen = canvas.getContext("2d", { willReadFrequently: true });
   function blank() {
@@ -110,7 +121,7 @@ export function mount(box, ctx) {
   blank();
 
   // ---- draw(): render a result, no inference here --------------------------
-  function draw(counts, probs, note) {
+  function draw(counts, probs, note, outputs) {
     const view = preview.getContext("2d");
     const image = view.createImageData(cells, cells);
     for (let i = 0; i < cells * cells; i++) {
@@ -127,6 +138,17 @@ export function mount(box, ctx) {
       row.setAttribute("aria-label", `${labels[k]}: ${probs ? (p * 100).toFixed(1) : 0} percent`);
     });
     chart.dataset.result = probs ? JSON.stringify({ top: labels[top], probs, counts }) : "";
+    canvas.setAttribute("aria-label", `Drawing area: ${probs ? `the model reads it as ${labels[top]} (${(probs[top] * 100).toFixed(1)} percent)` : "blank"}. `
+      + "Draw a digit with mouse, pen or finger. Keys: C clears, R loads a held-out digit.");
+    if (outputs) {
+      maps.element.hidden = false;
+      insideNote.textContent = `Inside the network, for ${note.split(" · ")[0].toLowerCase()}: ${layers.map((l) => `${l.name} (${l.channels} maps)`).join(", ")}. `
+        + "Pick a map (click, tap, or arrow keys and Enter) to see how its kernels make it from the layer before.";
+      maps.draw(outputs, counts.flat().map((c) => c / prep.max_count));
+    } else if (!probs) {
+      maps.element.hidden = true;
+      insideNote.textContent = "Draw a digit to see the feature maps.";
+    }
     if (note) ctx.status(note);
   }
 
@@ -143,7 +165,7 @@ export function mount(box, ctx) {
       const output = await session.run({ [session.inputNames[0]]: new ort.Tensor("float32", input, [1, 1, cells, cells]) });
       const ms = performance.now() - started;
       const probs = Array.from(output[sidecar.models[0].outputs[0].name].data);
-      draw(counts, probs, `${note} · inference ${ms.toFixed(1)} ms`);
+      draw(counts, probs, `${note} · inference ${ms.toFixed(1)} ms`, output);
       chart.dataset.inferenceMs = ms.toFixed(3);
     })();
     try {
@@ -160,7 +182,9 @@ export function mount(box, ctx) {
     }
   }
 
+  let asked = false; // has the reader asked for a run (a stroke, a held-out digit)?
   function runDrawing() {
+    asked = true;
     const counts = countsFromImage(pen.getImageData(0, 0, CANVAS, CANVAS).data, CANVAS, CANVAS, prep);
     if (!counts) {
       draw(null, null, "Draw a digit: the canvas is blank.");
@@ -207,17 +231,22 @@ export function mount(box, ctx) {
     fromExample = false;
     draw(null, null, "Cleared. Draw a digit.");
   }
-  function loadExample() {
-    const { counts, labels: truth } = sidecar.examples;
-    const k = Math.floor(Math.random() * counts.length);
+  /** An example's 8×8 counts, painted as grey blocks; the next stroke starts a fresh drawing. */
+  function paintCounts(counts) {
     blank();
     const size = CANVAS / cells;
-    counts[k].forEach((row, y) => row.forEach((c, x) => {
+    counts.forEach((row, y) => row.forEach((c, x) => {
       const v = 255 - Math.round((c / prep.max_count) * 255);
       pen.fillStyle = `rgb(${v},${v},${v})`;
       pen.fillRect(x * size, y * size, size, size);
     }));
     fromExample = true;
+  }
+  function loadExample() {
+    asked = true;
+    const { counts, labels: truth } = sidecar.examples;
+    const k = Math.floor(Math.random() * counts.length);
+    paintCounts(counts[k]);
     run(counts[k], `Held-out digit #${k} (true label ${truth[k]})`);
   }
   clear.addEventListener("click", clearAll);
@@ -230,9 +259,12 @@ export function mount(box, ctx) {
 
   // ---- until the model is ready: the golden example, computed by onnxruntime at export ----
   const golden = sidecar.golden[0];
+  paintCounts(golden.input.counts);
   draw(golden.input.counts, golden.output.probs,
     `Example: a held-out ${golden.input.label}, as computed at export. Draw to run the model in your browser.`);
+  // Once the model is here, the example runs in the page too, so its feature maps show (unless the
+  // reader has already drawn or asked for a digit).
   ctx.whenNeeded(() => ctx.session(0)
-    .then(() => { if (!chart.dataset.inferenceMs) ctx.status("Model ready: draw a digit."); })
+    .then(() => { if (!asked) run(golden.input.counts, `The example ${golden.input.label}`); })
     .catch(ctx.error));
 }
