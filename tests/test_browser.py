@@ -6,6 +6,7 @@ server is ever contacted.
 """
 import base64
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -33,6 +34,26 @@ def draw_digit(page):
 def live_result(page):
     page.wait_for_selector(".inn-digits__bars[data-inference-ms]", timeout=30_000)
     return json.loads(page.locator(".inn-digits__bars").get_attribute("data-result"))
+
+
+def model_top(counts) -> str:
+    """The digit onnxruntime in Python gives for 8×8 counts: what the page must show."""
+    from demos.common import sidecar as sc
+    from demos.common.runtime import open_sessions, run
+    from demos.digits import infer
+    card = sc.read("digits")
+    probs = run(open_sessions(card)[0], {"image": infer.to_input(counts)})["probs"][0]
+    return card["labels"][int(probs.argmax())]
+
+
+def cli_top(page, tmp_path) -> str:
+    """The digit `python -m demos run digits` reads in the page's canvas, saved as PNG."""
+    data_url = page.locator(".inn-digits__canvas").evaluate("c => c.toDataURL('image/png')")
+    png = tmp_path / "drawn.png"
+    png.write_bytes(base64.b64decode(data_url.split(",", 1)[1]))
+    proc = subprocess.run([sys.executable, "-m", "demos", "run", "digits", str(png), "--json"],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
+    return json.loads(proc.stdout)["top"]
 
 
 def nav_pages(site: Path) -> list[str]:
@@ -101,7 +122,10 @@ def test_held_out_button_and_keyboard(tab):
     page.get_by_role("button", name="Held-out digit").click()
     status = page.locator("[data-demo=digits] .inn-demo__status")
     result = live_result(page)
-    assert "true label" in status.inner_text() and result["top"] in set("0123456789")
+    k = int(re.search(r"#(\d+)", status.inner_text()).group(1))
+    examples = json.loads((ROOT / "exported_models" / "digits.json").read_text())["examples"]
+    assert result["counts"] == examples["counts"][k]
+    assert result["top"] == model_top(examples["counts"][k])
     page.locator(".inn-digits__canvas").focus()
     page.keyboard.press("c")
     page.wait_for_function("!document.querySelector('.inn-digits__bars').dataset.result")
@@ -151,7 +175,7 @@ def test_sessions_survive_instant_navigation(tab, server):
     assert tab.errors == [] and tab.foreign_requests() == []
 
 
-def test_mobile_touch_drawing(new_tab):
+def test_mobile_touch_drawing(new_tab, tmp_path):
     mobile = new_tab(has_touch=True, is_mobile=True)
     page = mobile.open(DEMO_PAGE)
     page.set_viewport_size({"width": 390, "height": 844})
@@ -166,7 +190,8 @@ def test_mobile_touch_drawing(new_tab):
     for step in range(1, 13):
         touch.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": cx - step, "y": cy - 60 + step * 10}]})
     touch.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    assert live_result(page)["top"] in set("0123456789")
+    page.wait_for_timeout(300)                      # the last stroke's run
+    assert live_result(page)["top"] == cli_top(page, tmp_path)
     assert mobile.errors == []
 
 
@@ -182,3 +207,63 @@ def test_a_malformed_sidecar_is_named_in_the_box(tab, body, expected):
     message = page.inner_text("[data-demo=digits] .inn-demo__message")
     assert "could not run" in message and expected in message
     assert page.locator("article h1").count() == 1  # the page around the box keeps working
+
+
+def test_example_is_drawn_and_feature_maps_follow_the_drawing(tab, tmp_path):
+    page = tab.open(DEMO_PAGE)
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
+    card = json.loads((ROOT / "exported_models" / "digits.json").read_text())
+    golden = card["golden"][0]
+    dark = page.locator(".inn-digits__canvas").evaluate(
+        "c => c.getContext('2d').getImageData(0, 0, c.width, c.height).data.filter((v, i) => i % 4 === 0 && v < 128).length")
+    assert dark > 2000, "the example's digit is on the canvas, not a blank one"
+    assert json.loads(page.locator(".inn-digits__bars").get_attribute("data-result"))["counts"] == golden["input"]["counts"]
+    assert not page.locator(".inn-fmaps").is_visible()             # no maps before the model has run
+    page.locator(".inn-digits__canvas").focus()                      # the example runs once the model is here
+    page.wait_for_selector(".inn-fmaps:not([hidden])", timeout=30_000)
+    shapes = {o["name"]: o["shape"] for o in card["models"][0]["outputs"]}
+    grids = page.locator(".inn-fmaps__grid")
+    assert grids.count() == 2
+    for i, name in enumerate(["conv1", "conv2"]):
+        assert grids.nth(i).locator("button").count() == shapes[name][1]
+    # keyboard: into the conv2 grid, two steps right, Enter shows that map's kernels
+    first = grids.nth(1).locator("button").first
+    first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    assert grids.nth(1).locator("button").nth(2).get_attribute("aria-pressed") == "true"
+    equation = page.locator(".inn-fmaps__equation").inner_text()
+    assert "conv2 map 2" in equation and f"{shapes['conv1'][1]} conv1 maps" in equation
+    assert page.locator(".inn-fmaps__termrow").count() == shapes["conv1"][1]
+    # a tap on a conv1 map: one input (the drawing), one kernel
+    grids.nth(0).locator("button").nth(5).click()
+    assert "conv1 map 5" in page.locator(".inn-fmaps__equation").inner_text()
+    assert page.locator(".inn-fmaps__termrow").count() == 1
+    caption = page.locator(".inn-fmaps__detail figcaption").inner_text()
+    assert "conv1 map 5: strongest" in caption
+    # the reader's drawing replaces the example, and the maps follow it
+    before = grids.nth(0).locator("button").nth(5).get_attribute("aria-label")
+    draw_digit(page)
+    page.wait_for_function("document.querySelector('.inn-digits__note').textContent.includes('your drawing')")
+    page.wait_for_timeout(300)
+    assert live_result(page)["top"] == cli_top(page, tmp_path)
+    assert grids.nth(0).locator("button").nth(5).get_attribute("aria-label") != before
+    label = page.locator(".inn-digits__canvas").get_attribute("aria-label")
+    assert f"reads it as {live_result(page)['top']}" in label
+    assert tab.errors == [] and tab.foreign_requests() == []
+
+
+def test_digits_box_fits_a_phone(new_tab):
+    phone = new_tab(has_touch=True, is_mobile=True)
+    page = phone.open(DEMO_PAGE)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
+    page.locator(".inn-digits__canvas").focus()
+    page.wait_for_selector(".inn-fmaps:not([hidden])", timeout=30_000)
+    page.locator(".inn-fmaps__grid").nth(1).locator("button").nth(3).tap()
+    widest = page.locator("[data-demo=digits]").evaluate(
+        "b => Math.max(...[...b.querySelectorAll('*')].map((e) => e.getBoundingClientRect().right))")
+    assert widest <= 390, widest
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone.errors == []

@@ -58,14 +58,19 @@ def test_run_png_json_and_text_agree(drawn_png):
     assert as_text.returncode == 0 and as_text.stdout.startswith(f"prediction: {label}")
 
 
-def test_npy_counts_give_the_same_prediction_as_the_png(drawn_png, tmp_path):
-    png, _ = drawn_png
-    from_png = json.loads(cli("run", "digits", png, "--json").stdout)
+@pytest.mark.parametrize("k", [0, 7, 25])
+def test_npy_counts_are_classified_as_onnxruntime_classifies_them(tmp_path, k):
+    """A held-out digit's 8×8 counts as .npy: the CLI's prediction is the model's on counts / 16."""
+    import onnxruntime as ort
+    card = json.load(open(os.path.join(ROOT, "exported_models", "digits.json")))
+    counts = np.array(card["examples"]["counts"][k])
     npy = tmp_path / "counts.npy"
-    np.save(npy, np.array(from_png["counts"]))
-    from_npy = json.loads(cli("run", "digits", npy, "--json").stdout)
-    assert from_npy["top"] == from_png["top"]
-    assert from_npy["probs"] == pytest.approx(from_png["probs"], abs=1e-6)
+    np.save(npy, counts)
+    result = json.loads(cli("run", "digits", npy, "--json").stdout)
+    session = ort.InferenceSession(os.path.join(ROOT, "exported_models", "digits.onnx"))
+    probs = session.run(["probs"], {"image": (counts / 16).astype(np.float32).reshape(1, 1, 8, 8)})[0][0]
+    assert result["top"] == str(int(probs.argmax())) == str(card["examples"]["labels"][k])
+    assert list(result["probs"].values()) == pytest.approx(probs.tolist(), abs=1e-6)
 
 
 def test_unknown_demo(drawn_png):
