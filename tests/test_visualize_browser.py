@@ -75,3 +75,21 @@ def test_changing_unit_and_occluder_reruns_the_graphs(tab):
     third, _ = live(page, count)
     assert third["patch"] == 32 and third["occlusion"]["corners"] == list(range(0, 33, 4))
     assert tab.errors == []
+
+
+def test_the_first_tap_runs_the_models_once_and_the_top_class_map_has_a_key(tab):
+    page = tab.open(PAGE)
+    page.wait_for_selector("[data-demo=visualize][data-demo-state=golden]")
+    box = page.locator("[data-demo=visualize]")
+    box.get_by_role("button", name="New scene").click()                # the first touch of the box
+    live(page)
+    page.wait_for_timeout(1500)                                        # a second run would have finished
+    assert page.locator(MAPS).get_attribute("data-runs") == "1"
+    labels = json.loads((ROOT / "exported_models" / "visualize.json").read_text())["labels"]
+    assert box.locator(".inn-vis__key li").all_inner_texts() == labels
+    swatches = box.locator(".inn-vis__key .inn-vis__swatch").evaluate_all("els => els.map((e) => getComputedStyle(e).backgroundColor)")
+    assert len(set(swatches)) == len(labels)
+    caption = box.locator(".inn-vis__map figcaption").nth(4).inner_text()
+    result, _ = live(page)
+    assert "top class" in caption and f"of {len(result['occlusion']['corners']) ** 2}" in caption
+    assert tab.errors == []

@@ -106,8 +106,24 @@ export function mount(box, ctx) {
     top: figure("occlusion: top class"),
   };
   maps.append(...Object.values(views).map((v) => v.fig));
-  ctx.body.append(editor.element, panel, maps);
+  // the "top class" map's colour key: one swatch per class, in the classes' order
   const classColours = ["#fdd835", "#26c6da", "#ec407a", "#7cb342"];
+  const key = document.createElement("ul");
+  key.className = "inn-vis__key";
+  key.setAttribute("aria-label", "Colour key of the top-class map");
+  Object.assign(key.style, { listStyle: "none", display: "flex", flexWrap: "wrap", justifyContent: "center", gap: "0.2em 0.8em", margin: "0.2em 0 0", padding: 0 });
+  key.append(...labels.map((l, k) => {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = "inn-vis__swatch";
+    // styled here: the box's stylesheet (detection.css) is shared with the detection demos
+    Object.assign(swatch.style, { display: "inline-block", width: "0.8em", height: "0.8em", marginRight: "0.3em",
+      verticalAlign: "middle", border: "1px solid currentColor", background: classColours[k % classColours.length] });
+    item.append(swatch, l);
+    return item;
+  }));
+  views.top.fig.append(key);
+  ctx.body.append(editor.element, panel, maps);
 
   // ---- draw(): render a result (from the model, or the golden example) ---------------------------
   function draw(result, pictures) {
@@ -135,8 +151,10 @@ export function mount(box, ctx) {
     grey(views.occlusion.canvas, result.occlusion.target_prob.flat(), cells, 1);
     if (result.occlusion.top_class) {
       const flat = result.occlusion.top_class.flat();
+      const counted = labels.map((l) => flat.filter((v) => v === l).length).map((n, k) => [labels[k], n]).filter(([, n]) => n);
+      views.top.text.textContent = `occlusion: top class at each patch position (${counted.map(([l, n]) => `${l} ${n}`).join(", ")} of ${flat.length})`;
       paint(views.top.canvas, cells, cells, (i) => {
-        const hex = classColours[labels.indexOf(flat[i])];
+        const hex = classColours[labels.indexOf(flat[i]) % classColours.length];
         return [1, 3, 5].map((o) => parseInt(hex.slice(o, o + 2), 16));
       });
     }
@@ -222,5 +240,7 @@ export function mount(box, ctx) {
       .then((rgba) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
       .catch(ctx.error);
   }
-  ctx.whenNeeded(run);
+  // The reader's first touch of the box loads the models and runs them once: when that touch also
+  // changes the scene, the scene's own run is the one (it starts in the same event, before this timer).
+  ctx.whenNeeded(() => setTimeout(() => { if (!busy && !runs) run(); }, 0));
 }
