@@ -92,4 +92,11 @@ def test_the_first_tap_runs_the_models_once_and_the_top_class_map_has_a_key(tab)
     caption = box.locator(".inn-vis__map figcaption").nth(4).inner_text()
     result, _ = live(page)
     assert "top class" in caption and f"of {len(result['occlusion']['corners']) ** 2}" in caption
+    # one style for the example's and the live backward maps: grey |signal| scaled to its maximum
+    grey_and_full = """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let grey = true, top = 0;
+      for (let i = 0; i < d.length; i += 4) { grey = grey && d[i] === d[i + 1] && d[i] === d[i + 2]; top = Math.max(top, d[i]); }
+      return grey && top === 255; }"""
+    for k in range(3):
+        assert box.locator(".inn-vis__map canvas").nth(k).evaluate(grey_and_full), k
+    assert "one shape" in box.locator(".inn-vis__note").inner_text()
     assert tab.errors == []

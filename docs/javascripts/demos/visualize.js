@@ -57,15 +57,6 @@ function paint(canvas, width, height, pixel) {
 const grey = (canvas, map, size, scale = Math.max(...map, 1e-12)) =>
   paint(canvas, size, size, (i) => { const v = Math.round((255 * map[i]) / scale); return [v, v, v]; });
 
-/** RGB signal centred on grey, stretched to its 99th percentile magnitude (as the export's figures are). */
-function signalPicture(canvas, signal, size) {
-  const n = size * size;
-  const magnitudes = Array.from(signal, Math.abs).sort((a, b) => a - b);
-  const scale = Math.max(magnitudes[Math.floor(0.99 * (magnitudes.length - 1))], 1e-12);
-  const clip = (v) => Math.min(Math.max(v, -1), 1);
-  paint(canvas, size, size, (i) => [0, 1, 2].map((k) => Math.round(255 * (0.5 + 0.5 * clip(signal[k * n + i] / scale)))));
-}
-
 export function mount(box, ctx) {
   const { sidecar } = ctx;
   const spec = sidecar.preprocessing.scene;
@@ -95,7 +86,12 @@ export function mount(box, ctx) {
   const stride = slider("stride", 1, 16, 1, prep.stride, (v) => `${v} px`);
   const label = (text, input) => { const l = document.createElement("label"); l.append(text, " ", input); return l; };
   controls.append(label("explain", target), label("unit: layer", layer), label("map", channel), patch.wrap, stride.wrap);
-  panel.append(probs, controls);
+  const oneShape = document.createElement("p");
+  oneShape.className = "inn-vis__note";
+  oneShape.textContent = "The classifier was trained on scenes with one shape. A placed shape is added to the scene, "
+    + "so that you can see which of two shapes the maps follow; its probabilities then describe a scene it never saw. "
+    + "New scene (N) gives one shape again.";
+  panel.append(probs, controls, oneShape);
   const maps = document.createElement("div");
   maps.className = "inn-vis__maps";
   const views = {
@@ -210,9 +206,9 @@ export function mount(box, ctx) {
       };
       for (const [name, signal] of Object.entries(maps)) result[name] = peak(saliency(signal, size), size);
       draw(result, () => {
-        grey(views.gradient.canvas, saliency(maps.gradient, size), size);
-        signalPicture(views.guided.canvas, maps.guided, size);
-        signalPicture(views.deconvnet.canvas, maps.deconvnet, size);
+        // one style for the example and live maps: |signal|, the largest over the colour channels, in
+        // grey scaled to its maximum (as export.py writes the example's PNGs and the CLI's "map")
+        for (const name of ["gradient", "guided", "deconvnet"]) grey(views[name].canvas, saliency(maps[name], size), size);
       });
       box.querySelector(".inn-vis__maps").dataset.inferenceMs = ms.toFixed(3);
       box.querySelector(".inn-vis__maps").dataset.runs = String(++runs);
