@@ -83,6 +83,7 @@ def test_preprocessing_squares_a_narrow_digit():
     counts = infer.counts_from_image(canvas)
     assert counts.shape == (8, 8)
     assert counts[:, 3:5].sum() > 0 and counts[:, :2].sum() == 0 and counts[:, 6:].sum() == 0
+    assert_allclose(infer.counts_from_image(canvas.T), counts.T)       # a wide "−": squared and centred too
 
 
 def test_blank_image_is_refused():
@@ -118,7 +119,9 @@ def anti_aliased_digit() -> np.ndarray:
     pen.arc((300, 200, 980, 760), 180, 30, fill=0, width=110)
     pen.line((930, 600, 330, 1080), fill=0, width=110)
     pen.line((330, 1080, 1000, 1060), fill=0, width=90)
-    return np.asarray(big.resize((160, 160), Image.Resampling.BOX), np.float64) / 255
+    gray = np.asarray(big.resize((160, 160), Image.Resampling.BOX), np.float64) / 255
+    gray[150:158, 2:10] = 0.5            # ink exactly at the threshold: not "on" (else the crop grows)
+    return gray
 
 
 def reference_counts(gray: np.ndarray, threshold: float) -> np.ndarray:
@@ -147,3 +150,4 @@ def test_ink_threshold_on_anti_aliased_strokes():
     assert (reference_counts(gray, 0.6) != expected).any()
     assert_allclose(infer.counts_from_image(gray), expected)
     assert_allclose(infer.counts_from_image(1 - gray), expected)   # the same strokes light on dark
+    assert_allclose(infer.counts_from_image(gray.T), reference_counts(gray.T, 0.5))   # wider than tall

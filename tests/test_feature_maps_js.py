@@ -77,8 +77,9 @@ def test_kernel_view_rebuilds_onnxruntime_maps(card):
             assert_allclose(np.maximum(how["sum"], 0), how["map"])
 
 
-def test_counts_from_image_matches_python_on_anti_aliased_strokes(card):
-    gray = anti_aliased_digit()
+@pytest.mark.parametrize("view", ["as drawn", "wide", "light on dark"])
+def test_counts_from_image_matches_python_on_anti_aliased_strokes(card, view):
+    gray = {"as drawn": lambda g: g, "wide": lambda g: g.T.copy(), "light on dark": lambda g: 1 - g}[view](anti_aliased_digit())
     rgba = np.dstack([np.rint(gray * 255)] * 3 + [np.full(gray.shape, 255)]).astype(np.uint8)
     h, w = gray.shape
     lower = {**card["preprocessing"], "ink_threshold": 0.4}
