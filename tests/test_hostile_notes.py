@@ -146,6 +146,8 @@ def test_contributing_example_link_works_when_copied(tmp_path):
     example = re.search(r"`(\[LSTM\]\([^)]*\))`", (ROOT / "CONTRIBUTING.md").read_text()).group(1)
     shutil.copytree(ROOT / "docs", tmp_path / "docs")
     shutil.copytree(ROOT / "exported_models", tmp_path / "exported_models")
+    # Notes include generated snippets (demos/<name>/results/…): a contributor's checkout has them.
+    shutil.copytree(ROOT / "demos", tmp_path / "demos", ignore=shutil.ignore_patterns("__pycache__"))
     (tmp_path / "docs/cnn/copied.md").write_text(HEAD.format(title="Copied") + f"# Copied\n\nSee {example}.\n")
     assert [p for p in problems(tmp_path) if "copied.md" in p] == []
     (tmp_path / "docs/cnn/copied.md").write_text(HEAD.format(title="Copied") + "# Copied\n\n[LSTM](../nlp/lstm.md#forget-gate)\n")

@@ -105,7 +105,7 @@ def read_npy(path: Path, shown: str | None = None) -> np.ndarray:
             raise DemoError(f"{shown} holds {what}; expected real numbers (integers or floats)")
         if len(shape) not in (2, 3) or (len(shape) == 3 and not 1 <= shape[2] <= MAX_CHANNELS):
             raise DemoError(f"{shown} has shape {shape}; expected (H, W) or (H, W, C) with C at most {MAX_CHANNELS}")
-        if shape[0] > MAX_SIDE or shape[1] > MAX_SIDE or 0 in shape:
+        if shape[0] > MAX_SIDE or shape[1] > MAX_SIDE or min(shape) < 1:
             raise DemoError(f"{shown} has shape {shape}; each side must be 1 to {MAX_SIDE}")
         count = int(np.prod(shape))
         data = f.read(count * dtype.itemsize + 1)
