@@ -111,9 +111,9 @@ def test_measured_correlation_of_the_line_position_cell_reproduces_on_held_out_t
     windows = train.held_out_windows(corpus)[:10]
     cell = CARD["metrics"]["features"]["position_in_line"]["cell"]
     acts, feats = [], []
-    for text in windows:
+    for text, features in windows:
         acts.append(np.tanh(infer.score(session, CARD, infer.encode(text, CARD))["c"][:, cell]))
-        feats.append(pysource.features(text)["position_in_line"])
+        feats.append(features["position_in_line"])
     r = train.correlations(np.concatenate(acts)[:, None], np.concatenate(feats))[0]
     assert abs(r) > 0.6 and np.sign(r) == np.sign(CARD["metrics"]["features"]["position_in_line"]["r"])
 
@@ -175,7 +175,17 @@ def test_training_smoke_run_writes_metrics_and_snippets(tmp_path, monkeypatch):
     monkeypatch.setattr(report, "GATES_SVG", tmp_path / "gates.svg")
     monkeypatch.setattr(checkpoint, "BUILD_DIR", tmp_path)
     metrics = train.main()
-    assert metrics["steps"] == 3 and metrics["held_out_chars"] == sum(map(len, windows(pysource.load())[:3]))
+    assert metrics["steps"] == 3 and metrics["held_out_chars"] == sum(len(w.text) for w in windows(pysource.load())[:3])
     assert metrics["held_out_bits_per_char"] < metrics["random_init_bits_per_char"] + 0.5
     assert (tmp_path / "charlstm" / "state.pt").is_file() and "not met" in (tmp_path / "features.md").read_text()
     assert (tmp_path / "gates.svg").read_text().count("<circle") == 3 * CARD["config"]["hidden"]
+
+
+def test_a_window_inside_a_docstring_is_labelled_from_its_file():
+    """Tokenized alone, the second window would read the docstring's words as code and its close as an open."""
+    text = 'x = 1\n"""' + "word " * (train.WINDOW // 5) + '"""\ny = (2,\n     3)\n'
+    corpus = pysource.Corpus(train=[], held_out=[("x.py", text)], sha256="", python="")
+    first, second = train.held_out_windows(corpus)
+    assert first.text + second.text == text and first.features["inside_string"][-1] == 1
+    assert second.features["inside_string"][0] == 1 and pysource.features(second.text)["inside_string"][0] == 0
+    assert second.features["bracket_depth"][-4] == 1 and second.features["position_in_line"][-2] == 6

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -38,18 +39,30 @@ def streams(corpus: pysource.Corpus) -> torch.Tensor:
     return torch.from_numpy(tokens[:length * BATCH].reshape(BATCH, length))
 
 
-def held_out_windows(corpus: pysource.Corpus) -> list[str]:
-    """Every held-out file cut into WINDOW-character pieces (the last piece of a file may be shorter)."""
-    return [text[s:s + WINDOW] for _, text in corpus.held_out for s in range(0, len(text), WINDOW)
-            if len(text[s:s + WINDOW]) > 1]
+class Window(NamedTuple):
+    text: str
+    features: dict[str, np.ndarray]   # read from the whole file, then cut to the window
 
 
-def bits_per_char(model: CharLSTM, windows: list[str]) -> float:
+def held_out_windows(corpus: pysource.Corpus) -> list[Window]:
+    """Every held-out file cut into WINDOW-character pieces (the last piece of a file may be shorter).
+
+    Features come from the whole file: a piece that starts inside a docstring, a comment, brackets or a
+    line, tokenized alone, would be labelled as if it started in code at column 0."""
+    windows = []
+    for _, text in corpus.held_out:
+        features = pysource.features(text)
+        windows += [Window(text[s:s + WINDOW], {k: v[s:s + WINDOW] for k, v in features.items()})
+                    for s in range(0, len(text), WINDOW) if len(text[s:s + WINDOW]) > 1]
+    return windows
+
+
+def bits_per_char(model: CharLSTM, windows: list[Window]) -> float:
     """Mean next-character cross-entropy in bits over the windows, each read from a zero state."""
     model.eval()
     total, count = 0.0, 0
     with torch.no_grad():
-        for text in windows:
+        for text, _ in windows:
             tokens = torch.from_numpy(pysource.encode(text))[None]        # (1, T)
             logits, _ = model(tokens[:, :-1])
             total += F.cross_entropy(logits[0], tokens[0, 1:], reduction="sum").item()
@@ -57,18 +70,18 @@ def bits_per_char(model: CharLSTM, windows: list[str]) -> float:
     return total / count / math.log(2)
 
 
-def internals(model: CharLSTM, windows: list[str]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def internals(model: CharLSTM, windows: list[Window]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """tanh(c) and the gates at every character of the windows, (N, H) each, and the features (N,)."""
     model.eval()
     keep = ("c", "input_gate", "forget_gate", "output_gate")
     parts = {k: [] for k in keep}
     feats = {k: [] for k in pysource.FEATURES}
     with torch.no_grad():
-        for text in windows:
+        for text, features in windows:
             out = model.inspect(torch.from_numpy(pysource.encode(text))[None])
             for k in keep:
                 parts[k].append(out[k][0].numpy())
-            for k, v in pysource.features(text).items():
+            for k, v in features.items():
                 feats[k].append(v)
     values = {k: np.concatenate(v) for k, v in parts.items()}
     values["c"] = np.tanh(values["c"])
@@ -83,7 +96,7 @@ def correlations(cells: np.ndarray, feature: np.ndarray) -> np.ndarray:
     return np.where(denom > 0, (a * b[:, None]).sum(0) / np.maximum(denom, 1e-30), 0.0)
 
 
-def measure(model: CharLSTM, windows: list[str]) -> dict:
+def measure(model: CharLSTM, windows: list[Window]) -> dict:
     """Per feature: every cell's r; per gate: every cell's share of characters > 0.9 and < 0.1."""
     values, feats = internals(model, windows)
     corr = {name: correlations(values["c"], feats[name]) for name in pysource.FEATURES}
@@ -127,7 +140,7 @@ def main(argv=None) -> dict:
     metrics = {
         "held_out_bits_per_char": round(bits_per_char(model, windows), 4),
         "random_init_bits_per_char": round(bits_per_char(random_init, windows[:20]), 4),
-        "held_out_chars": sum(len(w) for w in windows), "held_out_files": len(corpus.held_out),
+        "held_out_chars": sum(len(w.text) for w in windows), "held_out_files": len(corpus.held_out),
         "train_chars": corpus.chars("train"), "train_files": len(corpus.train),
         "analysis_chars": trained["characters"],
         "corpus_sha256": corpus.sha256, "python": corpus.python,
