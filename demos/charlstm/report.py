@@ -45,7 +45,8 @@ def _features_md(m: dict) -> str:
     met = sum(f["meets_bar"] for f in m["features"].values())
     lines = [f"Measured by `python -m demos train charlstm` on {m['held_out_chars']:,} held-out characters "
              f"({m['held_out_files']} standard-library files of Python {m['python']} not used in training, "
-             f"read in {2000:,}-character windows); correlations on {m['analysis_chars']:,} of them.",
+             f"read in {2000:,}-character windows, each from a zero state, its features read from its whole "
+             f"file); correlations on {m['analysis_chars']:,} of them.",
              "",
              f"**Held-out bits per character: {m['held_out_bits_per_char']:.3f}** (bar ≤ {BAR_BITS}; "
              f"the untrained model: {m['random_init_bits_per_char']:.2f}). "
