@@ -34,6 +34,7 @@ def on_files(files, config):
     for src_uri, path in assets:
         if files.get_file_from_path(src_uri) is None:
             files.append(File.generated(config, src_uri, abs_src_path=str(path)))
+    files.append(File.generated(config, vendor.ORT_SIZES, content=vendor.ort_sizes(root)))
     _scan = scan(Layout(root, Path(config.docs_dir)), set(files.src_uris))
     if _scan.problems:
         raise PluginError(format_problems(_scan.problems))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gzip
+import io
 import os
 import shutil
 import socket
@@ -34,6 +36,9 @@ def chromium_path() -> str:
     return path
 
 
+GZIPPED = {".wasm", ".onnx", ".js", ".mjs", ".json"}
+
+
 class _Handler(SimpleHTTPRequestHandler):
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map,
                       ".mjs": "text/javascript", ".js": "text/javascript", ".wasm": "application/wasm",
@@ -46,6 +51,20 @@ class _Handler(SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")  # each test measures its own downloads
         super().end_headers()
 
+    def send_head(self):
+        """As most static hosts do when `gzip` is on: compress scripts, wasm, models and JSON on the wire,
+        so that Content-Length is the compressed size."""
+        path = Path(self.translate_path(self.path))
+        if not (self.server.gzip and path.is_file() and path.suffix in GZIPPED):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), compresslevel=6)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
+
 
 def free_port() -> int:
     """A loopback port nobody listens on. The site is built for it: Material's instant navigation
@@ -56,12 +75,14 @@ def free_port() -> int:
 
 
 class SiteServer:
-    """A static server for `site_dir` on loopback; `.log` lists (method, path, host)."""
+    """A static server for `site_dir` on loopback; `.log` lists (method, path, host). With `gzip`, it
+    compresses responses as GitHub Pages does."""
 
-    def __init__(self, site_dir: Path, port: int = 0):
+    def __init__(self, site_dir: Path, port: int = 0, gzip: bool = False):
         handler = functools.partial(_Handler, directory=str(site_dir))
         ThreadingHTTPServer.allow_reuse_address = True
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.gzip = gzip
         self.httpd.log = []
         self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -40,21 +40,34 @@ def browser():
         yield launched
 
 
+def mount_all_demos(page):
+    """Scroll each waiting demo box into view until it starts mounting, then back to the top."""
+    for box in page.locator("[data-demo]").element_handles():
+        box.evaluate("b => b.scrollIntoView({block: 'center'})")
+        page.wait_for_function("b => b.dataset.demoState !== 'waiting'", arg=box, timeout=10_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_load_state("networkidle")
+
+
 class Tab:
     """A fresh browser context with its console errors and every request URL recorded."""
 
     def __init__(self, browser, server, **options):
         self.server = server
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
+        self.context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
         self.page = self.context.new_page()
         self.errors, self.requests = [], []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.context.on("request", lambda r: self.requests.append(r.url))
 
-    def open(self, path):
+    def open(self, path, mount_demos=True):
+        """Load `path`; with `mount_demos`, bring every demo box near the viewport once (boxes mount only
+        then, see runtime.js) and scroll back to the top."""
         self.page.goto(self.server.origin + path)
         self.page.wait_for_load_state("networkidle")
+        if mount_demos:
+            mount_all_demos(self.page)
         return self.page
 
     def foreign_requests(self):

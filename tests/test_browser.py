@@ -21,7 +21,7 @@ DEMO_PAGE = "/cnn/visualizing/"
 def draw_digit(page):
     """A stroke with the mouse: a slanted '1' across the middle of the canvas."""
     canvas = page.locator(".inn-digits__canvas")
-    canvas.scroll_into_view_if_needed()
+    canvas.evaluate("c => c.scrollIntoView({block: 'center'})")  # not under Material's sticky header
     box = canvas.bounding_box()
     x, y = box["x"] + box["width"] * 0.55, box["y"] + box["height"] * 0.15
     page.mouse.move(x, y)

@@ -1,11 +1,15 @@
 // Inside NN demo runtime — the one module shared by every demo box on every page.
 //
 // Material's `document$` emits on the first load and after every instant navigation; each time we
-// mount the `[data-demo]` boxes of the new page. A box shows its golden example at once. ONNX
-// Runtime Web (plain WASM build, one thread) and the model are fetched only when the reader first
-// interacts with the box; inference sessions live in this module, so they survive page changes.
+// watch the `[data-demo]` boxes of the new page, and a box mounts when it comes within about a screen of
+// the viewport, showing its golden example. ONNX Runtime Web (plain WASM build, one thread) and the model
+// are fetched only when the reader first interacts with the box — on Save-Data or a phone, only after an
+// explicit tap — and the box says beforehand what that download is. A failed download is shown once with
+// a Retry button and not fetched again until the reader asks. Inference sessions live in this module,
+// so they survive page changes.
 
 import { validateSidecar } from "./sidecar.js";
+import { firstRunFiles, firstRunText, formatBytes, needsConsent, progressText, progressTotal } from "./download.js";
 
 const SITE = new URL("..", import.meta.url); // this file is served at <site>/javascripts/runtime.js
 const MODELS = new URL("models/", SITE);
@@ -14,20 +18,21 @@ const ORT_WASM = "ort-wasm-simd-threaded.wasm";
 
 const sidecars = new Map(); // demo name -> Promise<sidecar JSON>
 const sessions = new Map(); // model file -> Promise<InferenceSession>
+// "ort" or a model file -> the Error of its last load. A failure is kept until the reader presses Retry:
+// a missing or corrupt model is fetched once, not once per pen stroke.
+const failures = new Map();
 let ortModule = null; // Promise<ort>
+let ortReady = false;
+let ortSizes = null; // Promise<{file: bytes}> written by the build (scripts/notes/vendor.py)
+const AGREED = "inn-downloads-agreed"; // sessionStorage: the reader tapped "Download and run" once
 
-/** Sizes the reader can read: 14.2 MB, 160 KB. */
-export function formatBytes(n) {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
-  if (n >= 1e3) return `${Math.round(n / 1e3)} KB`;
-  return `${n} B`;
-}
+export { formatBytes };
 
-/** GET a file as bytes, reporting (loaded, total) as it arrives. */
-async function download(url, onProgress) {
+/** GET a file as bytes, reporting (loaded, total) as it arrives; `known` is its decompressed size. */
+async function download(url, known, onProgress) {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`could not download ${url.pathname ?? url} (HTTP ${response.status})`);
-  const total = Number(response.headers.get("content-length")) || 0;
+  const total = progressTotal(known, response.headers.get("content-length"), response.headers.get("content-encoding"));
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
   const chunks = [];
@@ -53,10 +58,23 @@ async function sha256(bytes) {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** Keep `promise`'s failure under `key` until forgetFailures() is called. */
+function remember(key, promise) {
+  promise.then(() => failures.delete(key), (err) => failures.set(key, err));
+  return promise;
+}
+
+/** Sizes of ONNX Runtime's files as the build copied them: {"ort-wasm-simd-threaded.wasm": bytes, ...}. */
+export function loadOrtSizes() {
+  ortSizes ??= fetch(new URL("files.json", ORT_DIR)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
+  return ortSizes;
+}
+
 /** The onnxruntime-web module, configured once: local files, one thread, no proxy worker. */
 export function loadOrt(onProgress) {
-  ortModule ??= (async () => {
-    const wasm = await download(new URL(ORT_WASM, ORT_DIR), (loaded, total) =>
+  ortModule ??= remember("ort", (async () => {
+    const sizes = await loadOrtSizes();
+    const wasm = await download(new URL(ORT_WASM, ORT_DIR), sizes[ORT_WASM] ?? 0, (loaded, total) =>
       onProgress?.("ONNX Runtime", loaded, total),
     );
     const ort = await import(new URL("ort.wasm.min.mjs", ORT_DIR).href);
@@ -64,9 +82,9 @@ export function loadOrt(onProgress) {
     ort.env.wasm.proxy = false;
     ort.env.wasm.wasmPaths = { mjs: new URL("ort-wasm-simd-threaded.mjs", ORT_DIR).href };
     ort.env.wasm.wasmBinary = wasm;
+    ortReady = true;
     return ort;
-  })();
-  ortModule.catch(() => (ortModule = null)); // a failed load may be retried
+  })());
   return ortModule;
 }
 
@@ -85,7 +103,7 @@ export function loadSidecar(name) {
       }
       return validateSidecar(json, `${name}.json`);
     });
-    pending.catch(() => sidecars.delete(name));
+    pending.catch(() => sidecars.delete(name)); // a box that failed to mount mounts anew on Retry
     sidecars.set(name, pending);
   }
   return sidecars.get(name);
@@ -96,10 +114,10 @@ export function loadSession(sidecar, index = 0, onProgress) {
   const entry = sidecar.models[index];
   if (!entry) throw new Error(`${sidecar.name} has no model number ${index}`);
   if (!sessions.has(entry.file)) {
-    const pending = (async () => {
+    sessions.set(entry.file, remember(entry.file, (async () => {
       const ort = await loadOrt(onProgress);
-      const bytes = await download(new URL(entry.file, MODELS), (loaded, total) =>
-        onProgress?.(entry.file, loaded, total || entry.bytes),
+      const bytes = await download(new URL(entry.file, MODELS), entry.bytes, (loaded, total) =>
+        onProgress?.(entry.file, loaded, total),
       );
       const digest = await sha256(bytes);
       if (digest !== entry.sha256) {
@@ -110,11 +128,42 @@ export function loadSession(sidecar, index = 0, onProgress) {
       } catch (err) {
         throw new Error(`${entry.file} could not be opened by ONNX Runtime (${err.message ?? err})`);
       }
-    })();
-    pending.catch(() => sessions.delete(entry.file));
-    sessions.set(entry.file, pending);
+    })()));
   }
   return sessions.get(entry.file);
+}
+
+/** The failure that stops model `index` of a sidecar, if its runtime or file failed to load. */
+function failureOf(sidecar, index) {
+  return failures.get("ort") ?? failures.get(sidecar.models[index]?.file);
+}
+
+/** Drop the kept failures of a sidecar's files (and of the runtime), so the next load tries again. */
+export function forgetFailures(sidecar) {
+  if (failures.has("ort")) ortModule = null;
+  failures.delete("ort");
+  for (const { file } of sidecar.models) {
+    if (failures.has(file)) sessions.delete(file);
+    failures.delete(file);
+  }
+}
+
+function agreedToDownload() {
+  try {
+    return sessionStorage.getItem(AGREED) === "yes";
+  } catch {
+    return false; // storage blocked: ask again on each page
+  }
+}
+
+/** On Save-Data or a phone-like device, the first large download waits for an explicit tap. */
+function consentNeeded() {
+  return needsConsent({
+    saveData: navigator.connection?.saveData === true,
+    coarsePointer: matchMedia("(pointer: coarse) and (hover: none)").matches,
+    ortLoaded: ortReady,
+    agreed: agreedToDownload(),
+  });
 }
 
 /** A Material-styled button for a demo's tools; `title` names its keyboard shortcut. */
@@ -140,7 +189,8 @@ function element(tag, className, text) {
   return node;
 }
 
-/** The frame every demo shares: a header, the demo's own body, a status line with progress. */
+/** The frame every demo shares: a header, the demo's own body, a status line with progress and an
+ *  action (Retry, Download and run), and a line saying what the first run downloads. */
 function frame(box, sidecar) {
   box.classList.add("inn-demo");
   box.replaceChildren();
@@ -150,14 +200,18 @@ function frame(box, sidecar) {
   head.append(badge);
   const body = element("div", "inn-demo__body");
   const status = element("div", "inn-demo__status");
-  status.setAttribute("role", "status");
-  status.setAttribute("aria-live", "polite");
   const bar = element("progress", "inn-demo__progress");
   bar.hidden = true;
+  bar.setAttribute("aria-label", `Download progress of the ${box.dataset.demo} demo`);
   const text = element("span", "inn-demo__message");
-  status.append(bar, text);
-  box.append(head, body, status);
-  return { head, badge, body, bar, text };
+  text.setAttribute("role", "status");
+  text.setAttribute("aria-live", "polite");
+  const action = element("span", "inn-demo__action");
+  status.append(bar, text, action);
+  const cost = element("p", "inn-demo__cost");
+  cost.hidden = true;
+  box.append(head, body, status, cost);
+  return { head, badge, body, bar, text, action, cost };
 }
 
 function setState(box, parts, state, badge) {
@@ -165,12 +219,36 @@ function setState(box, parts, state, badge) {
   parts.badge.textContent = badge;
 }
 
-function showError(box, parts, err) {
-  const message = err?.message ?? String(err);
+/** Show a failure once (the same failure again changes nothing), with a Retry button when `retry` is given. */
+function showError(box, parts, err, retry) {
+  const message = `This demo could not run: ${err?.message ?? String(err)}`;
+  if (box.dataset.demoState === "error" && parts.text.textContent === message) return;
   setState(box, parts, "error", "error");
   parts.bar.hidden = true;
-  parts.text.textContent = `This demo could not run: ${message}`;
+  parts.text.textContent = message;
+  parts.action.replaceChildren();
+  if (retry) {
+    const again = button("Retry", "Download the files again and run");
+    again.addEventListener("click", () => {
+      parts.action.replaceChildren();
+      retry();
+    });
+    parts.action.append(again);
+  }
   console.warn(`[inside-nn] ${box.dataset.demo}: ${message}`);
+}
+
+/** "Running this demo downloads …" under the box until its files are loaded. */
+async function showCost(parts, sidecar) {
+  const sizes = await loadOrtSizes();
+  const files = firstRunFiles(sidecar, sizes[ORT_WASM] ?? 0, ortReady).filter((f) => !sessionsLoaded(f.what));
+  parts.cost.hidden = files.length === 0;
+  parts.cost.textContent = files.length ? firstRunText(files) : "";
+  return files;
+}
+
+function sessionsLoaded(file) {
+  return sessions.has(file) && !failures.has(file);
 }
 
 /** Build the context a demo module's mount(box, ctx) receives. */
@@ -178,33 +256,64 @@ function context(box, parts, sidecar) {
   const options = { ...box.dataset };
   delete options.demo;
   delete options.demoState;
+  const starters = []; // the demo's first actions (whenNeeded), run again by Retry
+  let asking = null; // Promise resolved when the reader taps "Download and run"
   const progress = (what, loaded, total) => {
     parts.bar.hidden = false;
     parts.bar.max = total || 1;
-    parts.bar.value = total ? loaded : 0;
-    const size = total ? ` of ${formatBytes(total)}` : "";
-    parts.text.textContent = `Downloading ${what}: ${formatBytes(loaded)}${size}`;
+    parts.bar.value = total ? Math.min(loaded, total) : 0;
+    parts.text.textContent = progressText(what, loaded, total);
   };
-  return {
+  const askConsent = () => {
+    if (!consentNeeded()) return Promise.resolve();
+    asking ??= showCost(parts, sidecar).then((files) => new Promise((resolve) => {
+      const total = files.reduce((sum, f) => sum + f.bytes, 0);
+      const go = button(`Download ${formatBytes(total)} and run`, "Fetch ONNX Runtime and the model, then run the demo");
+      const why = element("span", "inn-demo__why", "On this device the demo waits for your tap before its first download:");
+      parts.action.replaceChildren(why, go);
+      go.addEventListener("click", () => {
+        try { sessionStorage.setItem(AGREED, "yes"); } catch { /* storage blocked: asked again next page */ }
+        parts.action.replaceChildren();
+        asking = null;
+        resolve();
+      });
+    }));
+    return asking;
+  };
+  const loaded = () => {
+    parts.bar.hidden = true;
+    showCost(parts, sidecar);
+  };
+  const ctx = {
     name: box.dataset.demo,
     sidecar,
     body: parts.body,
     options,
-    ort: () => loadOrt(progress),
+    async ort() {
+      if (failures.has("ort")) throw failures.get("ort");
+      await askConsent();
+      const ort = await loadOrt(progress);
+      loaded();
+      return ort;
+    },
     async session(index = 0) {
+      const failed = failureOf(sidecar, index);
+      if (failed) throw failed; // kept until Retry: no request
+      await askConsent();
       if (box.dataset.demoState !== "ready") setState(box, parts, "loading", "loading");
       const session = await loadSession(sidecar, index, progress);
-      parts.bar.hidden = true;
+      loaded();
       if (box.dataset.demoState !== "error") setState(box, parts, "ready", "live");
       return session;
     },
     status(message) {
       parts.text.textContent = message;
     },
-    error: (err) => showError(box, parts, err),
+    error: (err) => showError(box, parts, err, retry),
     golden: () => setState(box, parts, "golden", "example"),
-    /** Call `start` once, on the reader's first pointer, key or focus inside the box. */
+    /** Call `start` once, on the reader's first pointer, key or focus inside the box (and again on Retry). */
     whenNeeded(start) {
+      starters.push(start);
       const events = ["pointerdown", "keydown", "focusin"];
       const once = () => {
         events.forEach((e) => box.removeEventListener(e, once, true));
@@ -213,11 +322,23 @@ function context(box, parts, sidecar) {
       events.forEach((e) => box.addEventListener(e, once, true));
     },
   };
+  function retry() {
+    const trying = "Trying again…";
+    forgetFailures(sidecar);
+    setState(box, parts, "loading", "loading");
+    parts.text.textContent = trying;
+    starters.forEach((start) => start());
+    Promise.all(sidecar.models.map((_, i) => ctx.session(i)))
+      .then(() => { if (parts.text.textContent === trying) ctx.status("Loaded: your next change runs in your browser."); })
+      .catch(ctx.error);
+  }
+  return ctx;
 }
 
 async function mount(box) {
   const name = box.dataset.demo;
-  box.dataset.demoState = "mounting"; // marks the box taken: a second emission skips it
+  box.dataset.demoState = "mounting";
+  box.classList.remove("inn-demo--waiting");
   let parts = frame(box, null);
   try {
     const sidecar = await loadSidecar(name);
@@ -225,14 +346,36 @@ async function mount(box) {
     const module = await import(new URL(`demos/${name}.js`, import.meta.url).href);
     const ctx = context(box, parts, sidecar);
     ctx.golden();
+    showCost(parts, sidecar);
+    await new Promise((resolve) => setTimeout(resolve)); // the demo draws in a task of its own
     await module.mount(box, ctx);
   } catch (err) {
-    showError(box, parts, err);
+    showError(box, parts, err, () => mount(box));
+  }
+}
+
+// A box mounts — fetches its sidecar, imports its module, draws its example — only when it comes within
+// about a screen of the viewport: a page of text costs nothing for the demos further down.
+const NEAR = "100% 0px";
+let observer = null;
+
+function mountWhenNear(entries) {
+  for (const entry of entries) {
+    if (!entry.isIntersecting || entry.target.dataset.demoState !== "waiting") continue;
+    observer.unobserve(entry.target);
+    mount(entry.target);
   }
 }
 
 function mountAll() {
-  document.querySelectorAll("[data-demo]:not([data-demo-state])").forEach(mount);
+  observer?.disconnect(); // boxes of the previous page are gone after an instant navigation
+  if (typeof IntersectionObserver !== "undefined") observer = new IntersectionObserver(mountWhenNear, { rootMargin: NEAR });
+  document.querySelectorAll("[data-demo]:not([data-demo-state]), [data-demo][data-demo-state=waiting]").forEach((box) => {
+    box.dataset.demoState = "waiting";
+    box.classList.add("inn-demo", "inn-demo--waiting");
+    if (observer) observer.observe(box);
+    else mount(box);
+  });
 }
 
 // Demo modules import the helpers above; under Node (their tests) there is no page to mount.
