@@ -63,6 +63,22 @@ def test_recorded_accuracy_reproduces_and_meets_the_bar(session):
     assert figure.SVG.read_text() == figure.svg(CARD["metrics"])
 
 
+def test_gate_comparison_is_both_recorded_measurements(session):
+    """The LSTM page's table: the toy's saturation as measured now from the exported LSTM, beside the
+    char-LSTM's recorded one."""
+    charlstm = sc.read("charlstm")["metrics"]
+    assert (figure.RESULTS / "gates.md").read_text() == figure.gates_table(CARD["metrics"], charlstm)
+    hold = CARD["metrics"]["holding"]
+    rng = np.random.default_rng(99)
+    marked = rng.integers(0, CARD["config"]["values"], hold["sequences"])
+    x = [task.sequence(int(v), [0, 0], list(rng.integers(0, CARD["config"]["values"], hold["delay"])),
+                       CARD["config"]["values"]) for v in marked]
+    forget = np.concatenate([run(session, {"x": one[None]})["forget_gate"][0] for one in x])      # (N·T, H)
+    shares = (forget > 0.9).mean(0)
+    assert np.mean(shares) == pytest.approx(hold["gates"]["forget_gate"]["mean_right"], abs=1e-3)
+    assert (shares > 0.5).sum() == hold["gates"]["forget_gate"]["right_saturated_cells"]
+
+
 def test_golden_answers_reproduce(session):
     for golden in CARD["golden"]:
         result = infer.predict([session], CARD, dict(golden["input"]))

@@ -50,13 +50,23 @@ def holding(model: DelayNets, delay: int = task.TRAIN_DELAYS[1], count: int = 20
     marked = rng.integers(0, values, count)
     x = np.stack([task.sequence(int(v), [0, 0], list(rng.integers(0, values, delay)), values) for v in marked])
     with torch.no_grad():
-        forget = model.inspect(torch.from_numpy(x))["forget_gate"][:, 3:-1].mean(dim=1).numpy()   # (N, H)
+        out = model.inspect(torch.from_numpy(x))
+    forget = out["forget_gate"][:, 3:-1].mean(dim=1).numpy()                                  # (N, H)
     holders = (forget > 0.95).sum(1)                                                          # (N,)
     return {"delay": delay, "sequences": count, "cells": forget.shape[1],
             "median_cells_forget_above_0.95": float(np.median(holders)),
             "sequences_with_such_a_cell": int((holders > 0).sum()),
             "mean_forget_all_cells": round(float(forget.mean()), 4),
-            "cells_that_hold_some_value": int(((forget > 0.95).any(0)).sum())}
+            "cells_that_hold_some_value": int(((forget > 0.95).any(0)).sum()),
+            "gates": saturation(out)}
+
+
+def saturation(out: dict) -> dict:
+    """The char-LSTM's gate statistics (demos/charlstm/report.gate_summary) for the toy: per gate, the
+    share of steps (every step of every sequence) on which each cell's gate is > 0.9 or < 0.1."""
+    from demos.charlstm.report import gate_summary
+    gates = {g: out[g].reshape(-1, out[g].shape[-1]).numpy() for g in ("input_gate", "forget_gate", "output_gate")}
+    return gate_summary({g: {"right": (v > 0.9).mean(0), "left": (v < 0.1).mean(0)} for g, v in gates.items()})
 
 
 def main(argv=None) -> dict:
