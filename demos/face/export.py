@@ -202,7 +202,7 @@ def main(argv=None) -> dict:
         "summary": "BlazeFace finds the face and its eyes in a 128×128 letterboxed image; a square crop rotated "
                    "to level the eyes goes to the landmark net, which returns 468 3D points of a face mesh; an MLP "
                    "solves a 7-control rig from them.",
-        "papers": [],  # BlazeFace and Face Mesh are not in docs/papers.bib yet (not this area)
+        "papers": ["bazarevsky2019blazeface", "kartynnik2019facemesh"],
         "models": models,
         "options": {},
         "preprocessing": infer.PIPELINE,
