@@ -45,9 +45,17 @@ def parse(text: str, sidecar: dict) -> list[int]:
     return tokens
 
 
+def is_file(path: Path) -> bool:
+    """An existing file; text that is no possible path (too long, a NUL) is not one, without an OSError."""
+    try:
+        return len(str(path)) < 4096 and path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_input(arg: str, sidecar: dict) -> dict:
     path = Path(arg)
-    text = read_text(path) if len(arg) < 4096 and path.is_file() else arg
+    text = read_text(path) if is_file(path) else arg
     return {"tokens": "".join(sidecar["preprocessing"]["alphabet"][t] for t in parse(text, sidecar))}
 
 

@@ -7,8 +7,8 @@
 
 import { button } from "../runtime.js";
 import { coloredText } from "../parts/colored-text.js";
-import { argmax, attentionLines, headGrid, headNames, headScores, HEAD_COLOURS, inductionTargets, lookupPanel,
-  mapRow, shortName, topK } from "./induction/attention.js";
+import { addStyle, argmax, attentionLines, headGrid, headNames, headScores, HEAD_COLOURS, inductionTargets, lookupPanel,
+  mapRow, probabilityBars, shortName, topK } from "./induction/attention.js";
 import { mulberry32 } from "./charlstm/sampler.js";
 
 const TOP = 3;
@@ -73,27 +73,14 @@ export function mount(box, ctx) {
   const colours = Object.fromEntries(names.map((n, i) => [n, HEAD_COLOURS[i % HEAD_COLOURS.length]]));
   const style = el("style");
   style.textContent = `
-.inn-ind { display: grid; gap: 0.5rem; width: 100%; min-width: 0; font-size: 0.7rem; }
-.inn-ind__row { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
-.inn-ind input[type=text], .inn-ind select { font: inherit; color: var(--md-default-fg-color); background: var(--md-default-bg-color);
-  border: 1px solid var(--md-default-fg-color--lighter); border-radius: 0.2rem; padding: 0.15rem 0.3rem; min-height: 1.8rem; }
 .inn-ind input[type=text] { flex: 1 1 14rem; min-width: 0; font-family: var(--md-code-font-family, monospace); }
-.md-typeset .inn-ind .md-button { color: var(--md-default-fg-color); border-color: var(--md-default-fg-color--light); }
-.md-typeset .inn-ind .inn-demo__button:is(:focus, :hover) { background: var(--md-primary-fg-color); border-color: var(--md-primary-fg-color); color: var(--md-primary-bg-color); }
 .inn-ind .inn-ctext { letter-spacing: 0.35em; font-size: 0.8rem; max-height: 8rem; }
-.inn-ind__views { display: grid; grid-template-columns: minmax(0, 18rem) minmax(0, 1fr); gap: 0.8rem; align-items: start; }
-.inn-ind__info { display: grid; gap: 0.2rem; min-height: 9rem; }
-.inn-ind__bar { display: grid; grid-template-columns: 2.5rem 1fr 3rem; gap: 0.4rem; align-items: center; }
-.inn-ind__track { height: 0.6rem; background: var(--md-default-fg-color--lightest); }
-.inn-ind__fill { display: block; height: 100%; background: var(--md-primary-fg-color); }
-.inn-ind__heads { display: grid; grid-template-columns: repeat(auto-fill, minmax(7.5rem, 1fr)); gap: 0.1rem 0.6rem; }
-.inn-ind__key { opacity: 0.85; margin: 0; }
-.inn-ind h4 { margin: 0.4rem 0 0; font-size: 0.75rem; }
-@media (max-width: 40rem) { .inn-ind__views { grid-template-columns: 1fr; } }`;
+.inn-ind__heads { display: grid; grid-template-columns: repeat(auto-fill, minmax(7.5rem, 1fr)); gap: 0.1rem 0.6rem; }`;
 
   // ---- layout -------------------------------------------------------------
-  const root = el("div", "inn-ind");
-  const inputRow = el("div", "inn-ind__row");
+  addStyle();
+  const root = el("div", "inn-ind inn-attn-demo");
+  const inputRow = el("div", "inn-attn-demo__row");
   const input = el("input");
   input.type = "text";
   input.spellcheck = false;
@@ -106,10 +93,10 @@ export function mount(box, ctx) {
   sidecar.examples.texts.forEach((text, i) => exampleSelect.append(new Option(`Example ${i + 1}: ${text.slice(0, 18)}…`, String(i))));
   inputRow.append(input, runButton, randomButton, exampleSelect);
   const stripHolder = el("div");
-  const stripKey = el("p", "inn-ind__key", "Colour: where the sequence repeats, the probability the model gives to the token an induction head would copy (dark 0 → yellow 1); no colour where the token has not been seen before. Tap, hover or use the arrow keys on the tokens.");
-  const views = el("div", "inn-ind__views");
+  const stripKey = el("p", "inn-attn-demo__key", "Colour: where the sequence repeats, the probability the model gives to the token an induction head would copy (dark 0 → yellow 1); no colour where the token has not been seen before. Tap, hover or use the arrow keys on the tokens.");
+  const views = el("div", "inn-attn-demo__views");
   const linesSide = el("div");
-  const headRow = el("div", "inn-ind__row");
+  const headRow = el("div", "inn-attn-demo__row");
   const headSelect = el("select");
   headSelect.setAttribute("aria-label", "Heads drawn as lines");
   headSelect.append(new Option("all heads", "all"));
@@ -117,12 +104,12 @@ export function mount(box, ctx) {
   headRow.append(el("span", null, "lines:"), headSelect);
   const linesHolder = el("div");
   linesSide.append(headRow, linesHolder);
-  const info = el("div", "inn-ind__info");
+  const info = el("div", "inn-ind__info inn-attn-demo__info");
   info.setAttribute("aria-live", "polite");
   views.append(linesSide, info);
   const gridTitle = el("h4", null, "Every head's attention (rows: the reading position; columns: where it looks)");
   const gridHolder = el("div", "inn-attn__scroll");
-  const command = el("p", "inn-ind__key");
+  const command = el("p", "inn-attn-demo__key");
   const lookupTitle = el("h4", null, "Attention is a lookup: the same softmax of similarity as the NTM's content addressing");
   const lookupHolder = el("div");
   root.append(style, inputRow, stripHolder, stripKey, views, gridTitle, gridHolder, command, lookupTitle, lookupHolder);
@@ -168,15 +155,7 @@ export function mount(box, ctx) {
     }
     const r = rows[picked];
     info.append(el("strong", null, `Position ${picked}, token ${r.token}: the model's next tokens`));
-    for (const [tok, p] of r.top) {
-      const bar = el("div", "inn-ind__bar");
-      const track = el("span", "inn-ind__track");
-      const fill = el("span", "inn-ind__fill");
-      fill.style.width = `${(p * 100).toFixed(1)}%`;
-      track.append(fill);
-      bar.append(el("span", null, tok), track, el("span", null, p.toFixed(3)));
-      info.append(bar);
-    }
+    info.append(probabilityBars(r.top));
     info.append(el("span", null, r.induction_target < 0 ? `${r.token} has not appeared before: nothing to copy, the model can only guess.`
       : `${r.token} appeared before; next came ${r.induction_guess} (position ${r.induction_target}). An induction head copies it: p = ${r.p_induction_guess.toFixed(3)}` +
         (r.top[0][0] === r.induction_guess ? " — the model's top guess." : " — not the model's top guess.")));

@@ -102,6 +102,17 @@ export function matchingBeta(query) {
 const SVG_NS = "http://www.w3.org/2000/svg";
 const STYLE_ID = "inn-attn-style";
 const CSS = `
+.inn-attn-demo { display: grid; gap: 0.5rem; width: 100%; min-width: 0; font-size: 0.7rem; }
+.inn-attn-demo__row { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
+.inn-attn-demo select, .inn-attn-demo input[type=text] { font: inherit; color: var(--md-default-fg-color); background: var(--md-default-bg-color);
+  border: 1px solid var(--md-default-fg-color--lighter); border-radius: 0.2rem; padding: 0.15rem 0.3rem; min-height: 1.8rem; max-width: 100%; }
+.md-typeset .inn-attn-demo .md-button { color: var(--md-default-fg-color); border-color: var(--md-default-fg-color--light); }
+.md-typeset .inn-attn-demo .inn-demo__button:is(:focus, :hover) { background: var(--md-primary-fg-color); border-color: var(--md-primary-fg-color); color: var(--md-primary-bg-color); }
+.inn-attn-demo__views { display: grid; grid-template-columns: minmax(0, 18rem) minmax(0, 1fr); gap: 0.8rem; align-items: start; }
+.inn-attn-demo__info { display: grid; gap: 0.2rem; min-height: 8rem; }
+.inn-attn-demo__key { opacity: 0.85; margin: 0; }
+.inn-attn-demo h4 { margin: 0.4rem 0 0; font-size: 0.75rem; }
+@media (max-width: 40rem) { .inn-attn-demo__views { grid-template-columns: 1fr; } }
 .inn-attn__lines { width: 100%; max-width: 26rem; height: auto; display: block; touch-action: manipulation; }
 .inn-attn__lines text { font-family: var(--md-code-font-family, monospace); fill: var(--md-default-fg-color); cursor: pointer; }
 .inn-attn__lines text.is-on { font-weight: bold; fill: var(--md-accent-fg-color); }
@@ -116,7 +127,8 @@ const CSS = `
 .inn-attn__pad text { fill: var(--md-default-fg-color); }
 .inn-attn__bars { display: grid; grid-template-columns: 1.5rem 1fr 1fr; gap: 0.15rem 0.4rem; align-items: center; }
 .inn-attn__track { height: 0.55rem; background: var(--md-default-fg-color--lightest); }
-.inn-attn__fill { display: block; height: 100%; }
+.inn-attn__fill { display: block; height: 100%; background: var(--md-primary-fg-color); }
+.inn-attn__bar { display: grid; grid-template-columns: 2.5rem 1fr 3rem; gap: 0.4rem; align-items: center; }
 @media (max-width: 30rem) { .inn-attn__lookup { grid-template-columns: 1fr; } }
 `;
 
@@ -226,6 +238,28 @@ export function headGrid(container, { onPick = () => {} } = {}) {
     }
   }
   return { element: grid, draw };
+}
+
+/** One row per [label, probability]: the label, a bar, the number (the demos' "next token" lists). */
+export function probabilityBars(rows, show = String) {
+  const frag = document.createDocumentFragment();
+  for (const [label, p] of rows) {
+    const bar = document.createElement("div");
+    bar.className = "inn-attn__bar";
+    const track = document.createElement("span");
+    track.className = "inn-attn__track";
+    const fill = document.createElement("span");
+    fill.className = "inn-attn__fill";
+    fill.style.width = `${(p * 100).toFixed(1)}%`;
+    track.append(fill);
+    const name = document.createElement("span");
+    name.textContent = show(label);
+    const value = document.createElement("span");
+    value.textContent = p.toFixed(3);
+    bar.append(name, track, value);
+    frag.append(bar);
+  }
+  return frag;
 }
 
 /** A colour swatch scale for weights 0..1 (the heat maps' viridis), for keys written in text. */
