@@ -15,6 +15,7 @@ PHRASES = [
     ("harder scenes when colour regions are not objects", "cnn/object-detection/"),
     ("occlusion sensitivity", "cnn/visualizing/"),
     ("positional encodings", "nlp/attention-transformer/"),
+    ("induction heads", "nlp/attention-transformer/"),
     ("elementwise gates", "nlp/lstm/"),
     ("interpretable cells", "nlp/rnn-interpretability/"),
     ("visual-semantic alignments", "multimodal/image-captioning/"),
