@@ -1,9 +1,12 @@
 """Measure the site: build time, bytes before a demo runs, first output, inference per interaction.
 
     python scripts/bench_site.py [--runs 3] [--interactions 40]
+    python scripts/bench_site.py --lighthouse [--pages /nlp/lstm/ ...]
 
 Prints figures; asserts nothing (targets are in the foundation issue: build < 15 s, no demo asset
-before the reader interacts, first output < 1.5 s after the first interaction, inference < 16 ms).
+before the reader interacts, first output < 1.5 s after the first interaction, inference < 16 ms; and
+in the page-speed issue: each note's Lighthouse performance within 5 points of a plain-Material baseline of
+the same text, bytes <= 1.3x, accessibility >= 95, both sites served gzipped as Pages does).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import numpy as np
 from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lighthouse  # noqa: E402
 from site_browser import ROOT, SiteServer, chromium, free_port  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
@@ -31,6 +35,8 @@ from demos.common.runtime import open_sessions  # noqa: E402
 from demos.digits import infer  # noqa: E402
 
 PAGE = "/cnn/visualizing/"
+DEMO_PAGES = sorted({"/" + str(note.relative_to(ROOT / "docs").with_suffix("")).removesuffix("/index") + "/"
+                     for note in (ROOT / "docs").rglob("*.md") if 'data-demo="' in note.read_text(encoding="utf-8")})
 DEMO_ASSETS = (".wasm", ".onnx", "ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs")
 
 
@@ -114,6 +120,30 @@ def browser_inference(browser, server, interactions: int) -> list[float]:
     return times
 
 
+LONG_TASKS = """
+  window.__long = [];
+  new PerformanceObserver((list) => list.getEntries().forEach((e) => window.__long.push(e.duration)))
+    .observe({type: 'longtask', buffered: true});"""
+
+
+def mount_long_tasks(browser, server, path: str) -> tuple[int, float]:
+    """Scroll each demo box of `path` into view (it mounts then) and return (boxes, longest main-thread
+    task in ms while they mounted); 0 when none took over 50 ms."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(server.origin + path)
+    page.wait_for_load_state("networkidle")
+    page.evaluate(LONG_TASKS)
+    boxes = page.locator("[data-demo]").element_handles()
+    for box in boxes:
+        box.evaluate("b => b.scrollIntoView({block: 'center'})")
+        page.wait_for_function("b => !['waiting', 'mounting'].includes(b.dataset.demoState)", arg=box, timeout=30_000)
+        page.wait_for_timeout(300)
+    longest = max(page.evaluate("window.__long"), default=0.0)
+    context.close()
+    return len(boxes), longest
+
+
 def python_inference(interactions: int) -> list[float]:
     card = sc.read("digits")
     session = open_sessions(card)[0]
@@ -128,10 +158,27 @@ def python_inference(interactions: int) -> list[float]:
     return times
 
 
+def compare_with_baseline(site: Path, baseline: Path, port: int, pages: list[str] | None) -> None:
+    lighthouse.build_baseline(baseline)
+    rows = []
+    with SiteServer(site, port, gzip=True) as ours, SiteServer(baseline, gzip=True) as base:
+        for path in pages or lighthouse.note_pages(site):
+            rows.append((path, lighthouse.audit(ours.origin + path), lighthouse.audit(base.origin + path)))
+            print(f"lighthouse {path}: {rows[-1][1]} baseline {rows[-1][2]}", flush=True)
+    print(lighthouse.table(rows))
+    close = sum(base["performance"] - ours["performance"] <= 5 for _, ours, base in rows)
+    light = sum(ours["kib"] <= 1.3 * base["kib"] for _, ours, base in rows)
+    accessible = sum(ours["accessibility"] >= 95 for _, ours, _ in rows)
+    print(f"pages within 5 performance points of the baseline: {close} of {len(rows)}; "
+          f"bytes <= 1.3x: {light} of {len(rows)}; accessibility >= 95: {accessible} of {len(rows)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--interactions", type=int, default=40)
+    parser.add_argument("--lighthouse", action="store_true", help="Lighthouse on every note and its baseline")
+    parser.add_argument("--pages", nargs="*", help="with --lighthouse: only these paths, e.g. /nlp/lstm/")
     args = parser.parse_args()
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
@@ -140,6 +187,9 @@ def main() -> None:
         warm = build(site, port, cold=False)
         print(f"build, cold (notebook executed):      {cold:6.1f} s")
         print(f"build, warm (notebook cached):        {warm:6.1f} s")
+        if args.lighthouse:
+            compare_with_baseline(site, Path(tmp) / "baseline", port, args.pages)
+            return
         with SiteServer(site, port) as server, sync_playwright() as pw, chromium(pw) as browser:
             with_demo, paths = page_bytes(browser, server, site, strip_demo=False)
             without_demo, _ = page_bytes(browser, server, site, strip_demo=True)
@@ -147,6 +197,9 @@ def main() -> None:
             print(f"{PAGE} before any interaction: {with_demo / 1e3:8.1f} KB in {len(paths)} requests")
             print(f"{PAGE} with its demo removed: {without_demo / 1e3:8.1f} KB")
             print(f"demo assets (ORT, model) fetched before interaction: {early or 'none'}")
+            for path in DEMO_PAGES:
+                boxes, longest = mount_long_tasks(browser, server, path)
+                print(f"{path}: {boxes} demo boxes mounted on scroll, longest main-thread task {longest:.0f} ms")
             firsts = [first_output(browser, server) for _ in range(args.runs)]
             print(f"cold load, first interaction -> first output: median {statistics.median(firsts) * 1000:.0f} ms "
                   f"(runs: {', '.join(f'{t * 1000:.0f}' for t in firsts)})")

@@ -11,7 +11,7 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.structure.files import File  # noqa: E402
 from mkdocs.utils import get_relative_url  # noqa: E402
 
-from notes import backlinks, citations, figures, htmlcheck, math, notebooks, papers, sitecheck, vendor  # noqa: E402
+from notes import backlinks, citations, figures, fonts, htmlcheck, math, notebooks, papers, sitecheck, vendor  # noqa: E402
 from notes.checker import NOTEBOOKS, Layout, Scan, is_markdown_note, scan  # noqa: E402
 from notes.problems import format_problems  # noqa: E402
 
@@ -78,8 +78,10 @@ def on_page_content(html, page, config, files):
 
 
 def on_post_build(config):
-    """Fail if any built page or stylesheet loads a resource from another host."""
+    """Fail if any built page or stylesheet loads a resource from another host; cut KaTeX's fonts down to
+    the characters the site shows."""
     _katex.close()
+    fonts.subset_fonts(Path(config.site_dir), _root(config) / vendor.KATEX / "fonts")
     remote = sitecheck.remote_resources(Path(config.site_dir))
     if remote:
         raise PluginError("the site loads third-party resources (vendor them instead):\n" + "\n".join(remote))

@@ -36,7 +36,7 @@ def chromium_path() -> str:
     return path
 
 
-GZIPPED = {".wasm", ".onnx", ".js", ".mjs", ".json"}
+GZIPPED = {".html", ".css", ".svg", ".xml", ".wasm", ".onnx", ".js", ".mjs", ".json"}
 
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -52,9 +52,11 @@ class _Handler(SimpleHTTPRequestHandler):
         super().end_headers()
 
     def send_head(self):
-        """As most static hosts do when `gzip` is on: compress scripts, wasm, models and JSON on the wire,
-        so that Content-Length is the compressed size."""
+        """As most static hosts do when `gzip` is on: compress pages, styles, scripts, wasm, models and JSON
+        on the wire, so that Content-Length is the compressed size."""
         path = Path(self.translate_path(self.path))
+        if path.is_dir() and self.path.split("?")[0].endswith("/"):
+            path = path / "index.html"
         if not (self.server.gzip and path.is_file() and path.suffix in GZIPPED):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), compresslevel=6)

@@ -9,18 +9,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
-# Findings in other engineers' demo code, reported to them (not the shared chrome or the theme, which
-# must pass): (page, rule, selector fragment). Remove a line when its owner fixes it.
-KNOWN = [
-    ("/cnn/visualizing/", "aria-required-children", ".inn-vis__probs"),   # visualize.js: list without items
-    ("/cnn/visualizing/", "color-contrast", ".inn-vis__top"),             # accent text on light: 2.5:1
-]
-
 MOUNT_ALL = """async () => {
   for (const box of document.querySelectorAll('[data-demo]')) {
     box.scrollIntoView({ block: 'center' });
     const t0 = Date.now();
-    while (Date.now() - t0 < 10000 && ['mounting', undefined].includes(box.dataset.demoState)) await new Promise((r) => setTimeout(r, 50));
+    while (Date.now() - t0 < 10000 && ['waiting', 'mounting', undefined].includes(box.dataset.demoState)) await new Promise((r) => setTimeout(r, 50));
   }
   window.scrollTo(0, 0);
   return document.documentElement.scrollHeight;
@@ -39,7 +32,7 @@ def site_pages(site: Path) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_axe_finds_no_serious_violation_on_any_page(new_tab, built_site, scheme):
     tab = new_tab(color_scheme=scheme)
-    found, known = [], []
+    found = []
     for path in site_pages(built_site):
         page = tab.open(path)
         assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
@@ -50,10 +43,8 @@ def test_axe_finds_no_serious_violation_on_any_page(new_tab, built_site, scheme)
         page.add_script_tag(path=str(AXE))
         for rule, target, message in page.evaluate(SERIOUS):
             line = f"{path} {rule}: {target} ({message[:120]})"
-            is_known = any(path == p and rule == r and frag in target for p, r, frag in KNOWN)
-            (known if is_known else found).append(line)
+            found.append(line)
         page.set_viewport_size({"width": 1280, "height": 900})
-    print(scheme, "known findings left to their owners:", *known, sep="\n  ")
     assert found == [], "\n".join(found)
 
 

@@ -51,7 +51,8 @@ def test_parity_torch_vs_onnxruntime(card, sessions, torch_model, source):
 def test_golden_outputs_are_what_onnxruntime_gives(card, sessions):
     for golden in card["golden"]:
         grid = run(sessions[0], {"image": det.to_chw(det.scene_of(golden["input"]))})["grid"][0]
-        assert_allclose(grid, golden["output"]["grid"], atol=1e-6)
+        # 1e-5: the golden file was written on another CPU, whose float kernels round differently (1.1e-6 seen)
+        assert_allclose(grid, golden["output"]["grid"], rtol=1e-5, atol=1e-5)
         found = infer.detect(grid, card["config"], infer.DEFAULTS["confidence"], infer.DEFAULTS["nms_iou"])
         assert found["labels"].tolist() == golden["output"]["labels"]
 

@@ -70,7 +70,8 @@ export function mount(box, ctx) {
   panel.className = "inn-det__panel";
   const probs = document.createElement("div");
   probs.className = "inn-vis__probs";
-  probs.setAttribute("role", "list");
+  probs.setAttribute("role", "group"); // a grid of name, bar and value per class, not a list
+  probs.setAttribute("aria-label", "Class probabilities");
   const controls = document.createElement("div");
   controls.className = "inn-vis__controls";
   const target = document.createElement("select");
