@@ -55,6 +55,28 @@ def test_features_follow_tokenize():
     assert pysource.decode(pysource.encode("a\tb")) == f"a{pysource.UNKNOWN}b"
 
 
+def test_indentation_is_the_depth_of_the_block_as_python_reads_it():
+    """Depth changes at the first character of the line that opens or closes a block; a continuation line,
+    a blank line and a comment line keep their block's depth (leading_spaces is each line's own count)."""
+    text = "def f(a):\n    x = (1,\n            2)\n\n    if a:\n        # c\n        y\n    z\nw\n"
+    f = pysource.features(text)
+    at = lambda s: text.index(s)  # noqa: E731
+    assert [f["indentation"][at(s)] for s in ("def", "x =", "2)", "\n\n", "if", "# c", "y\n", "z", "w")] == \
+        [0, 4, 4, 4, 4, 4, 8, 4, 0]
+    assert f["indentation"][at("x =") - 1] == 0 and f["indentation"][at("y\n") - 1] == 4  # spaces before: old depth
+    assert [f["leading_spaces"][at(s)] for s in ("x =", "2)", "# c")] == [4, 12, 8] and f["leading_spaces"][at("\n\n") + 1] == 0
+
+
+def test_current_character_read_out():
+    text = "ab\nab\nab\n"
+    windows = [train.Window(text, {name: np.zeros(len(text), np.float32)
+                                   for name in (*pysource.FEATURES, *pysource.EXTRA_FEATURES)})]
+    windows[0].features["inside_string"][:] = [c == "a" for c in text]            # a function of the character
+    windows[0].features["bracket_depth"][:] = [1, 0, 0, 0, 1, 0, 0, 0, 0]         # not one: the two "a"s differ
+    r = train.current_char_r(windows)
+    assert r["inside_string"] == pytest.approx(1.0) and 0 < r["bracket_depth"] < 1 and r["indentation"] == 0
+
+
 def tokens_for_parity():
     rng = np.random.default_rng(0)
     texts = [ex["text"] for ex in CARD["examples"]["texts"]]
@@ -179,6 +201,10 @@ def test_training_smoke_run_writes_metrics_and_snippets(tmp_path, monkeypatch):
     assert metrics["held_out_bits_per_char"] < metrics["random_init_bits_per_char"] + 0.5
     assert (tmp_path / "charlstm" / "state.pt").is_file() and "not met" in (tmp_path / "features.md").read_text()
     assert (tmp_path / "gates.svg").read_text().count("<circle") == 3 * CARD["config"]["hidden"]
+    again = train.main(["--measure-only"])                  # the saved weights, measured again: the same numbers
+    assert again["measured_by"].endswith("--measure-only") and again["steps"] == 3
+    assert again["features"] == metrics["features"] and again["extra_features"] == metrics["extra_features"]
+    assert again["held_out_bits_per_char"] == metrics["held_out_bits_per_char"]
 
 
 def test_a_window_inside_a_docstring_is_labelled_from_its_file():

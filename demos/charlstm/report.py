@@ -18,13 +18,13 @@ RESULTS = Path(__file__).parent / "results"
 BAR_R, BAR_RATIO, BAR_FEATURES, BAR_BITS = 0.6, 2.0, 3, 1.8   # the issue's bars
 LABELS = {"position_in_line": "position in line", "indentation": "indentation depth",
           "inside_string": "inside a string", "inside_comment": "inside a comment",
-          "bracket_depth": "bracket depth"}
+          "bracket_depth": "bracket depth", "leading_spaces": "leading spaces of the line"}
 SATURATED = 0.5   # a gate "consistently" saturated: beyond 0.9 (or below 0.1) on over half the characters
 
 
-def feature_summary(trained: dict, baseline: dict) -> dict:
+def feature_summary(trained: dict, baseline: dict, names=pysource.FEATURES) -> dict:
     out = {}
-    for name in pysource.FEATURES:
+    for name in names:
         cell = int(np.argmax(np.abs(trained[name])))
         best, base = float(abs(trained[name][cell])), float(np.abs(baseline[name]).max())
         out[name] = {"cell": cell, "r": round(float(trained[name][cell]), 4), "abs_r": round(best, 4),
@@ -43,24 +43,51 @@ def gate_summary(saturation: dict) -> dict:
 
 def _features_md(m: dict) -> str:
     met = sum(f["meets_bar"] for f in m["features"].values())
-    lines = [f"Measured by `python -m demos train charlstm` on {m['held_out_chars']:,} held-out characters "
-             f"({m['held_out_files']} standard-library files of Python {m['python']} not used in training, "
-             f"read in {2000:,}-character windows, each from a zero state, its features read from its whole "
-             f"file); correlations on {m['analysis_chars']:,} of them.",
+    cpu = f", {m['train_cpu_seconds'] / 60:.1f} min of CPU time" if m.get("train_cpu_seconds") else ""
+    lines = [f"Measured by `{m.get('measured_by', 'python -m demos train charlstm')}` on "
+             f"{m['held_out_chars']:,} held-out characters ({m['held_out_files']} standard-library files of "
+             f"Python {m['python']} not used in training; {m['train_files']} files, {m['train_chars']:,} "
+             f"characters, were), read in {2000:,}-character windows, each from a zero state, its features "
+             "read from its whole file; correlations on "
+             f"{m['analysis_chars']:,} of them, with each cell's $\\tanh(c)$.",
              "",
              f"**Held-out bits per character: {m['held_out_bits_per_char']:.3f}** (bar ≤ {BAR_BITS}; "
-             f"the untrained model: {m['random_init_bits_per_char']:.2f}). "
+             f"the untrained model: {m['random_init_bits_per_char']:.2f}). One LSTM layer of "
+             f"{_hidden(m)} cells, "
              f"{m['parameters']:,} parameters, {m['steps']:,} steps of {m['batch']}×{m['unroll']} characters, "
-             f"{m['train_seconds'] / 60:.1f} min on one CPU thread.",
+             f"{m['train_seconds'] / 60:.1f} min on one CPU thread{cpu}.",
              "",
-             "| feature | best cell | r (trained) | best \\|r\\| at random init | ratio | bar (≥ 0.6 and ≥ 2×) |",
-             "|---|---|---|---|---|---|"]
+             "| feature | best cell | r (trained) | best \\|r\\| at random init | ratio | bar (≥ 0.6 and ≥ 2×) "
+             "| \\|r\\| from the current character alone |",
+             "|---|---|---|---|---|---|---|"]
     for name, f in m["features"].items():
         lines.append(f"| {LABELS[name]} | {f['cell']} | {f['r']:+.2f} | {f['random_init_abs_r']:.2f} | "
-                     f"{f['ratio']:.1f}× | {'met' if f['meets_bar'] else '**not met**'} |")
+                     f"{f['ratio']:.1f}× | {'met' if f['meets_bar'] else '**not met**'} | "
+                     f"{f['current_char_r']:.2f} |" if "current_char_r" in f else
+                     f"| {LABELS[name]} | {f['cell']} | {f['r']:+.2f} | {f['random_init_abs_r']:.2f} | "
+                     f"{f['ratio']:.1f}× | {'met' if f['meets_bar'] else '**not met**'} | – |")
     lines += ["", f"The bar of at least {BAR_FEATURES} features is "
               f"{'met' if met >= BAR_FEATURES else '**not met**'}: {met} of {len(m['features'])}."]
+    for name, f in m.get("extra_features", {}).items():
+        lines += ["", f"Indentation depth is the depth, in columns, of the code block a character is in, as "
+                  "Python's tokenizer reads it (it changes at the first character of a line that opens or "
+                  "closes a block; blank lines, comment lines, a docstring's lines and continuation lines "
+                  "inside brackets keep their block's depth). Read instead as the "
+                  f"{LABELS[name]} — 0 on a blank line, a continuation line's alignment column — the best "
+                  f"cell ({f['cell']}) reaches |r| {f['abs_r']:.2f} against {f['random_init_abs_r']:.2f} at "
+                  f"random init ({f['ratio']:.1f}×), which would "
+                  f"{'meet' if f['meets_bar'] else '**not** meet'} the bar."]
+    lines += ["", "The last column is the most a cell could reach by reacting to the character it is reading "
+              "and nothing else (each character replaced by the feature's mean over that character): the "
+              "untrained network's best cell reaches about that or less; a trained cell above it carries "
+              "what it has read before."]
     return "\n".join(lines) + "\n"
+
+
+def _hidden(m: dict) -> int:
+    """Cells of one layer from the parameter count: 4H(V + H + 2) + (H + 1)V = parameters."""
+    v = len(pysource.VOCAB)
+    return next(h for h in range(1, 4097) if 4 * h * (v + h + 2) + (h + 1) * v == m["parameters"])
 
 
 def _gates_md(m: dict, hidden: int) -> str:

@@ -9,7 +9,9 @@ random initialisation (and which cell it is); each gate's saturation (share of c
 """
 from __future__ import annotations
 
+import argparse
 import math
+import sys
 import time
 from typing import NamedTuple
 
@@ -21,6 +23,7 @@ from tqdm import trange
 from demos.charlstm import report
 from demos.charlstm.model import CharLSTM, CharLSTMConfig
 from demos.common import checkpoint, pysource
+from demos.common.errors import DemoError
 
 SEED = 0
 STEPS = 8000          # of BATCH streams x UNROLL characters: 32.8M characters, ~8 passes over the corpus
@@ -75,7 +78,7 @@ def internals(model: CharLSTM, windows: list[Window]) -> tuple[dict[str, np.ndar
     model.eval()
     keep = ("c", "input_gate", "forget_gate", "output_gate")
     parts = {k: [] for k in keep}
-    feats = {k: [] for k in pysource.FEATURES}
+    feats = {k: [] for k in (*pysource.FEATURES, *pysource.EXTRA_FEATURES)}
     with torch.no_grad():
         for text, features in windows:
             out = model.inspect(torch.from_numpy(pysource.encode(text))[None])
@@ -96,16 +99,51 @@ def correlations(cells: np.ndarray, feature: np.ndarray) -> np.ndarray:
     return np.where(denom > 0, (a * b[:, None]).sum(0) / np.maximum(denom, 1e-30), 0.0)
 
 
+def current_char_r(windows: list[Window]) -> dict[str, float]:
+    """Per feature, how much the character being read says about it alone: |r| between the feature and
+    its mean over all analysis characters equal to the current one (the best read-out of a one-hot
+    current character, the most a cell that only sees that character could reach)."""
+    tokens = np.concatenate([pysource.encode(w.text) for w in windows])
+    out = {}
+    for name in (*pysource.FEATURES, *pysource.EXTRA_FEATURES):
+        feature = np.concatenate([w.features[name] for w in windows]).astype(np.float64)
+        means = np.bincount(tokens, feature, len(pysource.VOCAB)) / np.maximum(np.bincount(tokens, None, len(pysource.VOCAB)), 1)
+        out[name] = round(float(abs(correlations(means[tokens][:, None], feature)[0])), 4)
+    return out
+
+
 def measure(model: CharLSTM, windows: list[Window]) -> dict:
     """Per feature: every cell's r; per gate: every cell's share of characters > 0.9 and < 0.1."""
     values, feats = internals(model, windows)
-    corr = {name: correlations(values["c"], feats[name]) for name in pysource.FEATURES}
+    corr = {name: correlations(values["c"], feats[name]) for name in feats}
     saturation = {gate: {"right": (values[gate] > 0.9).mean(0), "left": (values[gate] < 0.1).mean(0)}
                   for gate in ("input_gate", "forget_gate", "output_gate")}
     return {"correlation": corr, "saturation": saturation, "characters": len(feats["indentation"])}
 
 
+def saved_weights(model: CharLSTM) -> tuple[CharLSTM, dict]:
+    """The last run's weights and its recorded training (steps, times): build/charlstm/ if it is there,
+    else the committed exported_models/charlstm.onnx and its sidecar (training is seeded: a rerun of the
+    same recipe gives these weights)."""
+    from demos.charlstm.export import Scorer, load_from_onnx
+    from demos.common import sidecar
+    from demos.common.paths import MODELS_DIR
+    try:
+        saved, recorded = checkpoint.load("charlstm", lambda config: CharLSTM(CharLSTMConfig(**config)))
+        model.load_state_dict(saved.state_dict())
+    except DemoError:
+        load_from_onnx(Scorer(model), MODELS_DIR / "charlstm.onnx")
+        recorded = sidecar.read("charlstm")["metrics"]
+    return model, recorded
+
+
 def main(argv=None) -> dict:
+    """Train (`python -m demos train charlstm`), or with --measure-only re-measure the saved weights
+    with the same functions: for a change in what is measured, without ~10 CPU minutes of training."""
+    parser = argparse.ArgumentParser(prog="python -m demos.charlstm.train")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="measure the last run's weights (build/charlstm, else the committed model)")
+    args = parser.parse_args(argv or [])
     torch.manual_seed(SEED)
     torch.set_num_threads(1)  # the machine is shared; one thread is what the budget allows
     corpus = pysource.load(pysource.PINNED_SHA256, pysource.PINNED_PYTHON)
@@ -113,12 +151,24 @@ def main(argv=None) -> dict:
     random_init = CharLSTM(config)          # the same architecture, untrained: the baseline
     model = CharLSTM(config)
     model.load_state_dict(random_init.state_dict())
-    data = streams(corpus)
     windows = held_out_windows(corpus)
-    analysis = windows[:: max(1, len(windows) // ANALYSIS_WINDOWS)][:ANALYSIS_WINDOWS]
+    if args.measure_only:
+        model, recorded = saved_weights(model)
+        run = {k: recorded[k] for k in ("steps", "batch", "unroll", "train_seconds", "train_cpu_seconds", "threads")
+               if k in recorded}
+        run["measured_by"] = "python -m demos.charlstm.train --measure-only"
+    else:
+        run = fit(model, streams(corpus))
+        run["measured_by"] = "python -m demos train charlstm"
+    return record(model, random_init, corpus, windows, run)
+
+
+def fit(model: CharLSTM, data: torch.Tensor) -> dict:
+    """STEPS of truncated backpropagation through the BATCH streams; returns what the run took."""
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, STEPS, eta_min=LR_END)
-    state, pos, start = None, 0, time.perf_counter()
+    vocab = model.config.vocab
+    state, pos, start, cpu_start = None, 0, time.perf_counter(), time.process_time()
     for step in (bar := trange(STEPS, desc="charlstm", unit="step", mininterval=20)):
         if pos + UNROLL + 1 > data.shape[1]:
             state, pos = None, 0                       # a new pass over the text
@@ -127,7 +177,7 @@ def main(argv=None) -> dict:
         model.train()
         logits, state = model(chunk[:, :-1], state)
         state = tuple(s.detach() for s in state)
-        loss = F.cross_entropy(logits.reshape(-1, config.vocab), chunk[:, 1:].reshape(-1))
+        loss = F.cross_entropy(logits.reshape(-1, vocab), chunk[:, 1:].reshape(-1))
         optimizer.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
@@ -135,7 +185,15 @@ def main(argv=None) -> dict:
         schedule.step()
         if step % 200 == 0:
             bar.set_postfix(train_bits=f"{loss.item() / math.log(2):.3f}")
-    seconds = time.perf_counter() - start
+    return {"steps": STEPS, "batch": BATCH, "unroll": UNROLL, "threads": 1,
+            "train_seconds": round(time.perf_counter() - start, 1),
+            "train_cpu_seconds": round(time.process_time() - cpu_start, 1)}
+
+
+def record(model: CharLSTM, random_init: CharLSTM, corpus: pysource.Corpus, windows: list[Window],
+           run: dict) -> dict:
+    """Measure the trained model against the untrained one; write the snippets and the checkpoint."""
+    analysis = windows[:: max(1, len(windows) // ANALYSIS_WINDOWS)][:ANALYSIS_WINDOWS]
     trained, baseline = measure(model, analysis), measure(random_init, analysis)
     metrics = {
         "held_out_bits_per_char": round(bits_per_char(model, windows), 4),
@@ -144,15 +202,18 @@ def main(argv=None) -> dict:
         "train_chars": corpus.chars("train"), "train_files": len(corpus.train),
         "analysis_chars": trained["characters"],
         "corpus_sha256": corpus.sha256, "python": corpus.python,
-        "steps": STEPS, "batch": BATCH, "unroll": UNROLL, "train_seconds": round(seconds, 1),
-        "threads": 1, "parameters": sum(p.numel() for p in model.parameters()),
+        **run, "parameters": sum(p.numel() for p in model.parameters()),
         "features": report.feature_summary(trained["correlation"], baseline["correlation"]),
+        "extra_features": report.feature_summary(trained["correlation"], baseline["correlation"],
+                                                 pysource.EXTRA_FEATURES),
         "gates": report.gate_summary(trained["saturation"]),
     }
+    for name, r in current_char_r(analysis).items():
+        (metrics["features"] if name in pysource.FEATURES else metrics["extra_features"])[name]["current_char_r"] = r
     report.write(metrics, trained, baseline)
     checkpoint.save("charlstm", model, metrics)
     return metrics
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -61,6 +61,9 @@ UNKNOWN = "\u00bf"  # ¿ stands for any character outside the vocabulary
 VOCAB = "\n" + "".join(chr(c) for c in range(32, 127)) + UNKNOWN
 _INDEX = {ch: i for i, ch in enumerate(VOCAB)}
 FEATURES = ("position_in_line", "indentation", "inside_string", "inside_comment", "bracket_depth")
+# Measured and reported beside FEATURES, not one of them: the older reading of "indentation" as every line's
+# own leading spaces (a continuation line's alignment, 0 on a blank line), kept so the change is visible.
+EXTRA_FEATURES = ("leading_spaces",)
 
 
 @dataclass
@@ -111,29 +114,40 @@ def decode(indices) -> str:
 
 
 def features(text: str) -> dict[str, np.ndarray]:
-    """Per character of `text`, each of FEATURES as a float array (T,).
+    """Per character of `text`, each of FEATURES and EXTRA_FEATURES as a float array (T,).
 
-    Position in line counts characters since the last newline; indentation is the number of leading
-    spaces of the character's line; strings, comments and brackets come from `tokenize` (a text it cannot
-    tokenize keeps what was found before the error, the rest reads as code).
+    Position in line counts characters since the last newline. Strings, comments, brackets and
+    indentation come from `tokenize`, the way Python reads them (a text it cannot tokenize keeps what was
+    found before the error, the rest reads as code). Indentation is the depth, in columns, of the block the
+    character is in: it changes where Python's INDENT or DEDENT token puts it, at the first character of
+    the line that opens or closes a block, so blank lines, comment lines, a docstring's inner lines and
+    continuation lines inside brackets keep their block's depth. `leading_spaces` is every line's own
+    count of leading spaces instead.
     """
     n = len(text)
-    out = {name: np.zeros(n, dtype=np.float32) for name in FEATURES}
+    out = {name: np.zeros(n, dtype=np.float32) for name in (*FEATURES, *EXTRA_FEATURES)}
     line_starts = np.concatenate([[0], np.flatnonzero(np.frombuffer(text.encode("utf-32-le"),
                                                                     dtype=np.uint32) == 10) + 1])
     line_of = np.searchsorted(line_starts, np.arange(n), side="right") - 1
     out["position_in_line"] = (np.arange(n) - line_starts[line_of]).astype(np.float32)
     lines = text.split("\n")
     indents = np.array([len(s) - len(s.lstrip(" ")) for s in lines], dtype=np.float32)
-    out["indentation"] = indents[line_of]
+    out["leading_spaces"] = indents[line_of]
     offset = lambda row, col: line_starts[row - 1] + col
     depth_changes = np.zeros(n + 1, dtype=np.float32)
+    blocks, indent_at = [0], [(0, 0)]             # the open blocks' columns; (offset, depth) where it changes
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.start[0] > len(line_starts):
                 break
             start, end = offset(*tok.start), min(offset(*tok.end), n) if tok.end[0] <= len(line_starts) else n
-            if tok.type == tokenize.STRING:
+            if tok.type == tokenize.INDENT:          # spans the new line's leading spaces
+                blocks.append(len(tok.string))
+                indent_at.append((end, blocks[-1]))
+            elif tok.type == tokenize.DEDENT:        # empty, at the first character of the line
+                blocks.pop()
+                indent_at.append((start, blocks[-1]))
+            elif tok.type == tokenize.STRING:
                 out["inside_string"][start:end] = 1
             elif tok.type == tokenize.COMMENT:
                 out["inside_comment"][start:end] = 1
@@ -144,4 +158,6 @@ def features(text: str) -> dict[str, np.ndarray]:
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass
     out["bracket_depth"] = np.maximum(np.cumsum(depth_changes)[:n], 0)
+    for (start, depth), (end, _) in zip(indent_at, indent_at[1:] + [(n, 0)]):
+        out["indentation"][start:end] = depth
     return out

@@ -79,7 +79,6 @@ style.textContent += `
   const runButton = button("Colour", "Score the text with the model (Ctrl+Enter in the text box)");
   pickRow.append(exampleSelect, runButton);
   const area = el("textarea");
-  area.maxLength = limit;
   area.spellcheck = false;
   area.setAttribute("aria-label", `Python code to read, at most ${limit} characters`);
   area.value = examples[0].text;
@@ -216,7 +215,7 @@ style.textContent += `
     busy = busy.then(async () => {
       const text = area.value.replace(/\r\n/g, "\n");
       if (!text) { ctx.status("The text is empty: type or paste some code."); return; }
-      if (text.length > limit) { ctx.status(`The text has ${text.length} characters; the demo reads at most ${limit}.`); return; }
+      if (text.length > limit) { ctx.status(`The text has ${text.length.toLocaleString("en-US")} characters; the demo reads at most ${limit.toLocaleString("en-US")}: cut it.`); return; }
       try {
         const tokens = encode(text, prep);
         const started = performance.now();
