@@ -4,7 +4,7 @@ Rendered scenes (numpy only): a tilted back wall, a floor, one to three boxes an
 each with a texture — scikit-image's brick, grass or gravel photographs, or a procedural one
 (checkers, stripes, smooth noise, and faint noise for nearly textureless surfaces) — tinted and
 shaded by one distant light (Lambert, so a surface looks the same from every camera). The reference
-camera sits at the origin looking down +z; the source cameras are moved sideways by 0.25–0.45 and
+camera sits at the origin looking down +z; the source cameras are moved sideways by 0.5–0.75 and
 turned to look at the scene's middle. Every pixel is the mean of 2×2 rays (anti-aliasing); the true
 depth is the z of the ray through the pixel centre, in the reference camera's frame. Scene `i` of a
 split is drawn from its own generator seeded with (split, i): the same scenes on every machine.
@@ -26,6 +26,7 @@ import numpy as np
 HEIGHT, WIDTH = 64, 80           # rendered views (pixels)
 FOCAL = 80.0                     # focal length of every rendered camera (pixels)
 DEPTH_RANGE = (2.0, 6.0)         # every rendered surface lies in here (the planes' range)
+BASELINE = (0.5, 0.75)           # sideways offset of the source cameras: 10-28 px of parallax across the range
 SPLITS = {"train": 1, "held_out": 2}
 TEXTURES = ("brick", "grass", "gravel", "checker", "stripes", "noise", "faint")
 
@@ -195,7 +196,7 @@ def scene(split: str, index: int, views: int = 3) -> dict:
     target = np.array([0.0, 0.0, 4.0])
     cams = [(np.eye(3), np.zeros(3))]
     for k in range(views - 1):
-        side = (-1) ** k * rng.uniform(0.25, 0.45) * (1 + k // 2)
+        side = (-1) ** k * rng.uniform(*BASELINE) * (1 + k // 2)
         cams.append(look_at(np.array([side, rng.uniform(-0.12, 0.12), rng.uniform(-0.1, 0.1)]), target))
     images, depth = [], None
     for R, t in cams:
@@ -207,11 +208,12 @@ def scene(split: str, index: int, views: int = 3) -> dict:
             "depth_range": np.array(DEPTH_RANGE), "kinds": [p["kind"] for p in prims]}
 
 
+@cache
 def motorcycle(height: int = 128, width: int = 192) -> dict:
     """The Middlebury motorcycle pair at (height, width): two views, cameras, true depth and disparity.
 
     Disparity and depth are given at this size (disparity in pixels of this size, nearest-neighbour
-    resampled); pixels without a true disparity (NaN in the file) are NaN."""
+    resampled); pixels without a true disparity (NaN in the file) are NaN. Cached: copy before changing."""
     import skimage.data
     from skimage.transform import resize
     left, right, disp = skimage.data.stereo_motorcycle()

@@ -14,7 +14,7 @@ from demos.common import checkpoint, onnx_export, sidecar
 from demos.common.images import png_bytes
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session, run
-from demos.mvsnet import data, infer, planesweep, views
+from demos.mvsnet import data, geometry, infer, planesweep, views
 from demos.mvsnet.model import MVSNet, MVSNetConfig
 
 EXAMPLES = ["held_out:0", "held_out:1", "held_out:2", "motorcycle"]
@@ -72,7 +72,7 @@ def example(which: str, sessions: dict, planes: int, maps: bool) -> tuple[dict, 
                         "depth_mean": float(out["depth"].astype(np.float64).mean())}
         if maps and name == "mvsnet":
             golden[name] |= {"depth_png": encode16(out["depth"], lo, hi), "confidence_png": encode16(out["confidence"], 0, 1)}
-    swept = planesweep.plane_sweep(raw["images"], raw["K"], raw["R"], raw["t"], x["depths"].astype(np.float64))
+    swept = planesweep.plane_sweep(raw["images"], raw["K"], raw["R"], raw["t"], geometry.planes(lo, hi, planes))
     golden["plane_sweep"] = {"probes": [[y, c, float(swept["depth"][y, c])] for y, c in PROBES],
                              "depth_mean": float(swept["depth"].mean())}
     return entry, golden
@@ -118,7 +118,7 @@ def main(argv=None) -> dict:
         "summary": "2D features at a quarter size, homography warping onto depth planes, a variance cost "
                    "volume, a 3D U-Net, soft argmin and refinement; trained on rendered scenes, also run on "
                    "the Middlebury motorcycle pair.",
-        "papers": ["yao2018mvsnet"],
+        "papers": ["yao2018mvsnet", "collins1996spacesweep"],
         "models": [onnx_export.io_spec(MODELS_DIR / f) for f in FILES.values()],
         "options": {},
         "labels": ["MVSNet", "MVSNet without 3D U-Net", "plane sweep"],

@@ -119,7 +119,7 @@ def predict(sessions, sidecar: dict, inputs: dict) -> dict:
     started = time.perf_counter()
     out = run(sessions[0], x)
     ms = (time.perf_counter() - started) * 1000
-    depths = x["depths"].astype(np.float64)
+    depths = geometry.planes(*inputs["depth_range"], planes)   # float64, as the page's plane sweep
     swept = planesweep.plane_sweep(inputs["images"], inputs["K"], inputs["R"], inputs["t"], depths)
     spacing = float(depths[1] - depths[0])
     lo, hi = inputs["depth_range"]

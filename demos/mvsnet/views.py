@@ -21,7 +21,7 @@ def views(which: str) -> dict:
     if which == "motorcycle":
         pair = data.motorcycle()
         keep = ("images", "K", "R", "t", "depth", "disparity", "focal_baseline", "doffs", "disparity_scale")
-        return {**{k: np.asarray(pair[k]) for k in keep}, "depth_range": np.array(PAIR_RANGE)}
+        return {**{k: np.array(pair[k]) for k in keep}, "depth_range": np.array(PAIR_RANGE)}
     split, _, index = which.partition(":")
     if split not in data.SPLITS or not index.isdigit():
         raise DemoError(f"unknown views '{which}': give held_out:N, train:N or motorcycle")

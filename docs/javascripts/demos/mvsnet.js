@@ -126,7 +126,11 @@ export function mount(box, ctx) {
   const command = el("p", "inn-mvs__command");
   command.innerHTML = "Same numbers from a terminal: <code>python -m demos.mvsnet.views held_out:0 views.npz</code> "
     + "then <code>python -m demos run mvsnet views.npz</code> (<code>motorcycle</code> for the pair).";
-  root.append(tools, viewsRow, sweep, summary, maps, curveFig, cloud);
+  const m = sidecar.metrics;
+  const bar = el("p", "inn-mvs__bar", `Measured on ${m.held_out_scenes} held-out rendered scenes: mean absolute depth error `
+    + `MVSNet ${m.rendered.mvsnet.mean_abs_error.toFixed(3)}, plane sweep ${m.rendered.plane_sweep.mean_abs_error.toFixed(3)} `
+    + `(${m.error_ratio_vs_plane_sweep.toFixed(2)}×). ${m.bar_met ? "That meets" : "That falls short of"} the goal of at most half the plane sweep's error.`);
+  root.append(tools, bar, viewsRow, sweep, summary, maps, curveFig, cloud);
   ctx.body.append(root);
   ctx.body.after(command);
 
