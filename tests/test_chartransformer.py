@@ -59,9 +59,12 @@ def test_table_and_figure_are_the_recorded_metrics():
 
 
 def test_held_out_number_reproduces_on_some_windows(session):
-    """The first 3 of the windows train.py scored (every 8th held-out window), with onnxruntime."""
+    """The first 2 of the windows train.py scored (every 8th held-out window), with onnxruntime."""
     corpus = pysource.load(CARD["metrics"]["corpus_sha256"], CARD["metrics"]["python"])
-    windows = [w.text for w in lstm_train.held_out_windows(corpus)][::train.EVAL_EVERY_NTH][:3]
+    windows = train.held_out_texts(corpus)
+    first = pysource.Corpus(corpus.train, corpus.held_out[:2], corpus.sha256, corpus.python)
+    assert train.held_out_texts(first) == [w.text for w in lstm_train.held_out_windows(first)]   # the LSTM's windows
+    windows = windows[::train.EVAL_EVERY_NTH][:2]
     model = onnx_weights.load_into(export.Exported(build(CARD["config"])), MODELS_DIR / "chartransformer.onnx").model
     ours = train.bits_per_char(model, windows)
     total = count = 0
@@ -71,7 +74,7 @@ def test_held_out_number_reproduces_on_some_windows(session):
         total -= np.log2(probs[np.arange(len(tokens) - 1), tokens[1:]]).sum()
         count += len(tokens) - 1
     assert abs(total / count - ours) < 1e-3
-    assert abs(ours - CARD["metrics"]["held_out_bits_per_char"]) < 0.5   # 3 of the windows measured
+    assert abs(ours - CARD["metrics"]["held_out_bits_per_char"]) < 1.0   # 2 of the 49 windows: a loose check
 
 
 def cli(*args):
@@ -123,9 +126,9 @@ def test_js_helpers_match_python(session):
 def test_training_smoke(monkeypatch):
     saved = {}
     monkeypatch.setattr(train.checkpoint, "save", lambda name, model, metrics: saved.update(metrics=metrics))
-    monkeypatch.setattr(train, "EVAL_EVERY_NTH", 200)
+    monkeypatch.setattr(train, "EVAL_EVERY_NTH", 400)
     monkeypatch.setattr(train, "CURVE_WINDOWS", 1)
-    monkeypatch.setattr(train, "CURVE_EVERY", 2)
+    monkeypatch.setattr(train, "CURVE_EVERY", 4)
     monkeypatch.setattr(train, "LOG_EVERY", 2)
     metrics = train.main(steps=4, write=False)
     assert metrics["steps"] == 4 and metrics["stopped_by"] == "steps" and len(metrics["curve"]) == 2

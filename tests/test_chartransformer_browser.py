@@ -23,6 +23,8 @@ def test_golden_then_browser_matches_python(tab):
     page = tab.open(PAGE)
     page.wait_for_selector(f"{BOX}[data-demo-state=golden] .inn-ctext__ch")
     assert page.locator(f"{BOX} .inn-ctext__ch").count() == len(card["golden"][0]["input"]["text"])
+    m = card["metrics"]                                     # the box says how far the model trained
+    assert f"{m['steps']:,} of the char-LSTM's {m['steps_budget']:,} steps" in page.locator(f"{BOX} .inn-ctr__trained").inner_text()
     text = "def add(a, b):\n    return a + b\n\n\nprint(add(1, 2))\n"
     page.fill(f"{BOX} textarea", text)
     page.click(f"{BOX} .inn-demo__button:has-text('Run')")

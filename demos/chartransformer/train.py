@@ -43,6 +43,14 @@ CURVE_WINDOWS = 3
 EVAL_EVERY_NTH = 8     # the final comparison reads every 8th held-out window (both models)
 
 
+def held_out_texts(corpus: pysource.Corpus) -> list[str]:
+    """The char-LSTM's held-out windows (demos/charlstm/train.py, held_out_windows) without the per-character
+    features it also computes: every held-out file cut into WINDOW-character pieces longer than one."""
+    size = lstm_train.WINDOW
+    return [text[s:s + size] for _, text in corpus.held_out for s in range(0, len(text), size)
+            if len(text[s:s + size]) > 1]
+
+
 def learning_rate(progress: float, step: int) -> float:
     warm = min(1.0, (step + 1) / WARMUP)
     return warm * (LR_END + (LR - LR_END) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
@@ -90,7 +98,7 @@ def main(argv=None, steps: int = STEPS, wall_limit: float = WALL_LIMIT, write: b
     rng = np.random.default_rng(SEED)
     corpus = pysource.load(pysource.PINNED_SHA256, pysource.PINNED_PYTHON)
     data = torch.from_numpy(pysource.encode("\n".join(text for _, text in corpus.train)))
-    windows = [w.text for w in lstm_train.held_out_windows(corpus)]
+    windows = held_out_texts(corpus)
     curve_windows = windows[:: len(windows) // CURVE_WINDOWS][:CURVE_WINDOWS]
     model = CharTransformer(CharTransformerConfig(vocab=len(pysource.VOCAB)))
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
