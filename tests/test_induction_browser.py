@@ -54,6 +54,9 @@ def test_golden_then_browser_matches_python(tab):
     lines = int(page.locator(f"{BOX} .inn-attn__lines").get_attribute("data-lines"))
     page.select_option(f"{BOX} select[aria-label='Heads drawn as lines']", "attention_l2_h1")
     assert 0 < int(page.locator(f"{BOX} .inn-attn__lines").get_attribute("data-lines")) < lines
+    page.select_option(f"{BOX} select[aria-label='Heads drawn as lines']", "grid")   # one small view per head
+    assert page.locator(f"{BOX} .inn-attn__linegrid svg[data-head]").count() == 8
+    assert page.locator(f"{BOX} .inn-attn__linegrid svg[data-head='attention_l1_h4']").get_attribute("data-lines") != "0"
     assert not tab.errors and not tab.foreign_requests()
 
 

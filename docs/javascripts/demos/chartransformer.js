@@ -6,7 +6,7 @@
 
 import { button } from "../runtime.js";
 import { coloredText, shadeAll } from "../parts/colored-text.js";
-import { addStyle, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName, topK } from "./induction/attention.js";
+import { addStyle, linesGrid, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName, topK } from "./induction/attention.js";
 
 const WINDOW = 24; // characters shown in the line view, up to the picked one
 
@@ -74,6 +74,7 @@ export function mount(box, ctx) {
   const headSelect = el("select");
   headSelect.setAttribute("aria-label", "Head whose attention colours the text and is drawn as lines");
   headSelect.append(new Option("all heads (lines), mean (colour)", "all"));
+  headSelect.append(new Option("each head in a grid (lines), mean (colour)", "grid"));
   for (const n of names) headSelect.append(new Option(`head ${shortName(n)}`, n));
   headRow.append(el("span", null, "head:"), headSelect);
   const textHolder = el("div");
@@ -99,6 +100,7 @@ export function mount(box, ctx) {
   let picked = -1;
   const view = coloredText(textHolder, { label: "Text coloured by the chosen head's attention", onPick: (i) => pick(i) });
   const lines = attentionLines(linesHolder, { label: `Attention lines from the picked character to the ${WINDOW} before it`, onPick: (i) => view.select(i) });
+  const smallLines = linesGrid(linesHolder, { onPick: (i) => view.select(i) });
   const grid = headGrid(gridHolder, { onPick: (i) => view.select(i) });
 
   // ---- draw(): show what was computed, no inference here -------------------
@@ -106,7 +108,7 @@ export function mount(box, ctx) {
 
   function colourValues() {
     const T = scored.text.length;
-    const heads = headSelect.value === "all" ? names : [headSelect.value];
+    const heads = ["all", "grid"].includes(headSelect.value) ? names : [headSelect.value];
     const values = new Array(T).fill(NaN);
     if (picked < 0) return values;
     for (let j = 0; j <= picked; j++) values[j] = heads.reduce((s, n) => s + rowOf(n, picked)[j], 0) / heads.length;
@@ -131,8 +133,12 @@ export function mount(box, ctx) {
 
   function drawPicked() {
     const T = scored.text.length;
-    const heads = headSelect.value === "all" ? names : [headSelect.value];
-    lines.draw(Array.from(scored.text), scored.maps, { heads, picked, colours, from: Math.max(0, picked - WINDOW + 1), to: picked + 1 });
+    const heads = ["all", "grid"].includes(headSelect.value) ? names : [headSelect.value];
+    const window = { from: Math.max(0, picked - WINDOW + 1), to: picked + 1 };
+    lines.element.style.display = headSelect.value === "grid" ? "none" : "";
+    if (headSelect.value === "grid") smallLines.draw(Array.from(scored.text), scored.maps, names, { picked, colours, ...window });
+    else smallLines.element.replaceChildren();
+    lines.draw(Array.from(scored.text), scored.maps, { heads, picked, colours, ...window });
     info.replaceChildren();
     info.append(el("strong", null, `After character ${picked} (${showChar(scored.text[picked])}), the model expects:`));
     info.append(probabilityBars(scored.next[picked], showChar));

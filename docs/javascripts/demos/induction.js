@@ -7,7 +7,7 @@
 
 import { button } from "../runtime.js";
 import { coloredText } from "../parts/colored-text.js";
-import { addStyle, argmax, attentionLines, headGrid, headNames, headScores, HEAD_COLOURS, inductionTargets, lookupPanel,
+import { addStyle, linesGrid, argmax, attentionLines, headGrid, headNames, headScores, HEAD_COLOURS, inductionTargets, lookupPanel,
   mapRow, probabilityBars, shortName, topK } from "./induction/attention.js";
 import { mulberry32 } from "./charlstm/sampler.js";
 
@@ -100,6 +100,7 @@ export function mount(box, ctx) {
   const headSelect = el("select");
   headSelect.setAttribute("aria-label", "Heads drawn as lines");
   headSelect.append(new Option("all heads", "all"));
+  headSelect.append(new Option("each head in a grid", "grid"));
   for (const n of names) headSelect.append(new Option(`head ${shortName(n)}`, n));
   headRow.append(el("span", null, "lines:"), headSelect);
   const linesHolder = el("div");
@@ -120,6 +121,7 @@ export function mount(box, ctx) {
   let picked = -1;
   const strip = coloredText(stripHolder, { label: "Tokens", onPick: (i) => pick(i) });
   const lines = attentionLines(linesHolder, { label: "Attention lines from the picked token (left) to the tokens it reads (right)", onPick: (i) => strip.select(i) });
+  const smallLines = linesGrid(linesHolder, { onPick: (i) => strip.select(i) });
   const grid = headGrid(gridHolder, { onPick: (i) => strip.select(i) });
   lookupPanel(lookupHolder);
 
@@ -138,7 +140,10 @@ export function mount(box, ctx) {
   function drawPicked() {
     const { labels, maps, scores } = scored;
     const T = labels.length;
-    const heads = headSelect.value === "all" ? names : [headSelect.value];
+    const heads = ["all", "grid"].includes(headSelect.value) ? names : [headSelect.value];
+    lines.element.style.display = headSelect.value === "grid" ? "none" : "";
+    if (headSelect.value === "grid") smallLines.draw(labels, maps, names, { picked, colours });
+    else smallLines.element.replaceChildren();
     lines.draw(labels, maps, { heads, picked, colours });
     const captions = Object.fromEntries(names.map((n) => [n, `${shortName(n)} · prev ${fmt(scores[n].previous_token)} · ind ${fmt(scores[n].induction)}`]));
     grid.draw(maps, names, T, { picked, captions, tick: String });

@@ -117,6 +117,9 @@ const CSS = `
 .inn-attn__lines text { font-family: var(--md-code-font-family, monospace); fill: var(--md-default-fg-color); cursor: pointer; }
 .inn-attn__lines text.is-on { font-weight: bold; fill: var(--md-accent-fg-color); }
 .inn-attn__grid { display: flex; flex-wrap: wrap; gap: 0.4rem; }
+.inn-attn__linegrid { display: grid; grid-template-columns: repeat(auto-fill, minmax(6.5rem, 1fr)); gap: 0.3rem; }
+.inn-attn__linegrid figure { margin: 0; }
+.inn-attn__linegrid figcaption { font-size: 0.62rem; }
 .inn-attn__grid figure { margin: 0; display: grid; gap: 0.1rem; }
 .inn-attn__grid figcaption { font-size: 0.62rem; }
 .inn-attn__grid canvas { color: var(--md-default-fg-color); max-width: 100%; height: auto; touch-action: manipulation; cursor: crosshair; }
@@ -199,6 +202,30 @@ export function attentionLines(container, { label = "Attention lines", onPick = 
     if (Number.isInteger(i)) onPick(i);
   });
   return { element: svg, draw, labels: () => labelsShown };
+}
+
+/** BertViz's "model view": one small line view per head, side by side, each with the picked query's lines. */
+export function linesGrid(container, { onPick = () => {} } = {}) {
+  addStyle();
+  const grid = document.createElement("div");
+  grid.className = "inn-attn__linegrid";
+  container.append(grid);
+  function draw(labels, maps, names, { picked = -1, colours = {}, from = 0, to = labels.length } = {}) {
+    grid.replaceChildren();
+    for (const name of names) {
+      const fig = document.createElement("figure");
+      const caption = document.createElement("figcaption");
+      caption.textContent = shortName(name);
+      caption.style.borderLeft = `0.4rem solid ${colours[name] ?? HEAD_COLOURS[0]}`;
+      caption.style.paddingLeft = "0.25rem";
+      grid.append(fig);
+      const view = attentionLines(fig, { label: `${shortName(name)}: attention lines`, onPick });
+      view.draw(labels, maps, { heads: [name], picked, colours, from, to });
+      view.element.dataset.head = name;
+      fig.append(caption);
+    }
+  }
+  return { element: grid, draw };
 }
 
 /** One heat map per head (rows: query, columns: key), a row highlighted; a tap or click picks that row. */
