@@ -73,6 +73,7 @@ def browser_fps(origin: str, video: Path, seconds: float) -> dict:
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(origin + PAGE)
+            page.locator("[data-demo=face]").scroll_into_view_if_needed()    # a box mounts near the viewport
             page.wait_for_selector("[data-demo=face][data-demo-state=golden]")
             page.locator("[data-demo=face]").get_by_role("button", name="Start camera").click()
             page.wait_for_function("JSON.parse(document.querySelector('[data-demo=face] .inn-face__summary')"
