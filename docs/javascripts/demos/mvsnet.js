@@ -17,6 +17,8 @@ const METHODS = [
   { key: "plane_sweep", label: "plane sweep", model: null },
 ];
 
+const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
+
 function stylesheet() {
   const href = new URL("mvsnet/mvsnet.css", import.meta.url).href;
   if (document.querySelector(`link[href="${href}"]`)) return;
@@ -252,6 +254,10 @@ export function mount(box, ctx) {
     summary.textContent = `${title} on ${s.name === "motorcycle" ? "the motorcycle pair" : `held-out scene ${s.index + 1}`}: `
       + `mean absolute depth error ${st.mean_abs_error.toFixed(3)}, within one plane ${(100 * st.within_one_plane).toFixed(1)} %${disp} (${how}).`;
     depthCanvas.setAttribute("aria-label", `${summary.textContent} Click or tap a pixel, or use the arrow keys, for its cost curve.`);
+    truthCanvas.setAttribute("aria-label", `The true depth of the reference view, from ${s.lo} (dark) to ${s.hi} (bright)`
+      + (s.name === "motorcycle" ? ", from the Middlebury disparity; pixels without it are blank." : "."));
+    confCanvas.setAttribute("aria-label", r.confidence ? `MVSNet's confidence, mean ${mean(r.confidence).toFixed(3)}: `
+      + "the probability of the four planes nearest the estimated depth (0 dark, 1 bright)." : "No confidence for the plane sweep.");
     box.dataset.result = JSON.stringify({ example: s.name, method: r.method, golden: Boolean(r.golden), ...st });
   }
 
