@@ -6,10 +6,12 @@ import subprocess
 import sys
 
 import numpy as np
+import onnx
 import pytest
 import torch
+from onnx import numpy_helper
 
-from demos.common import onnx_weights, sidecar as sc
+from demos.common import sidecar as sc
 from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_sessions
 from demos.occupancy import export, infer, mesh, shapes, train
@@ -24,13 +26,31 @@ def sessions():
     return open_sessions(CARD)
 
 
+def load_weights(module, path):
+    """Copy a module's parameters from an ONNX file's initializers. A Linear applied to (B, N, C) is exported as
+    MatMul(x, Wᵀ) + b with Wᵀ under a generated name: it is found as the MatMul feeding the Add of `<layer>.bias`."""
+    graph = onnx.load(str(path)).graph
+    inits = {i.name: numpy_helper.to_array(i) for i in graph.initializer}
+    producer = {out: node for node in graph.node for out in node.output}
+    state = {}
+    for name, value in module.state_dict().items():
+        if name not in inits:
+            bias = name.removesuffix("weight") + "bias"
+            add = next(n for n in graph.node if n.op_type == "Add" and bias in n.input)
+            matmul = producer[next(i for i in add.input if i != bias)]
+            assert matmul.op_type == "MatMul", name
+            inits[name] = inits[matmul.input[1]].T
+        state[name] = torch.from_numpy(inits[name].copy()).to(value.dtype)
+    module.load_state_dict(state)
+
+
 @pytest.fixture(scope="module")
 def torch_model():
     """The torch modules rebuilt from the sidecar's config, weights read back from the three ONNX files."""
     model = build(CARD["config"])
-    onnx_weights.load_into(export.DecoderGraph(model.decoder), MODELS_DIR / "occupancy_decoder.onnx")
-    onnx_weights.load_into(export.EncoderGraph(model.voxel_encoder), MODELS_DIR / "occupancy_voxels.onnx")
-    onnx_weights.load_into(export.EncoderGraph(model.point_encoder), MODELS_DIR / "occupancy_points.onnx")
+    load_weights(export.DecoderGraph(model.decoder), MODELS_DIR / "occupancy_decoder.onnx")
+    load_weights(export.EncoderGraph(model.voxel_encoder), MODELS_DIR / "occupancy_voxels.onnx")
+    load_weights(export.EncoderGraph(model.point_encoder), MODELS_DIR / "occupancy_points.onnx")
     return model.eval()
 
 
@@ -78,7 +98,7 @@ def test_onnx_matches_torch_rebuilt_from_it_on_golden_and_random_inputs(sessions
             logits = torch_model.decoder(torch.from_numpy(p)[None], torch.from_numpy(z))[0].numpy()
         out = infer.run(sessions[infer.DECODER], {"points": p, "z": z})
         np.testing.assert_allclose(out["logits"], logits, rtol=1e-3, atol=1e-5)
-        np.testing.assert_allclose(out["occupancy"], 1 / (1 + np.exp(-logits)), rtol=1e-3, atol=1e-6)
+        np.testing.assert_allclose(out["occupancy"], 1 / (1 + np.exp(-logits.astype(np.float64))), rtol=1e-3, atol=1e-6)
 
 
 def test_golden_occupancy_values_and_mesh(sessions):

@@ -144,6 +144,11 @@ def test_phone_layout_has_no_sideways_scroll(new_tab):
     page, box = start(tab)
     width = page.evaluate("sel => { const b = document.querySelector(sel); return [b.scrollWidth, b.clientWidth, document.documentElement.scrollWidth]; }", BOX)
     assert width[0] <= width[1] + 1 and width[2] <= 390
-    box.locator(".inn-occ__slice").tap()                                   # an edit; a phone asks before downloading
-    box.get_by_role("button", name=re.compile(r"^Download .* and run$")).tap()
+    box.locator(".inn-occ__slice").tap()                                   # an edit; a phone may ask before downloading
+    ask = box.get_by_role("button", name=re.compile(r"^Download .* and run$"))
+    page.wait_for_function("sel => { const b = document.querySelector(sel); return b.dataset.result || "
+                           "[...b.querySelectorAll('button')].some((x) => /^Download .* and run$/.test(x.textContent)); }",
+                           arg=BOX, timeout=60_000)
+    if ask.count():
+        ask.tap()
     assert json.loads(result(page))["triangles"] > 0

@@ -65,3 +65,8 @@ def test_wrong_number_of_colours_is_refused_and_no_webgl_outside_a_browser():
                           check=False, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "false"
     assert "colours has 3 values for 2 points (need 6)" in proc.stderr
+
+
+def test_srgb_to_linear_matches_the_standard_curve():
+    out = node("return Array.from(v.srgbToLinear(new Float32Array([0, 0.04, 0.5, 1])));")
+    assert out == pytest.approx([0, 0.04 / 12.92, ((0.5 + 0.055) / 1.055) ** 2.4, 1], rel=1e-6)

@@ -8,8 +8,8 @@
 //   const view = await createView(container, { height: 320, label: "3-D view of the shape" });
 //   const mesh = view.addMesh(positions, indices, { color: "#5c6bc0", opacity: 1 }); // Float32Array xyz…, Uint32Array|null
 //   mesh.update(newPositions, newIndices);                                             // same handle, new geometry
-//   const cloud = view.addPoints(positions, colours, { size: 4 });  // colours: Float32Array rgb in 0..1 per point,
-//                                                                   // a CSS colour for all points, or null
+//   const cloud = view.addPoints(positions, colours, { size: 4 });  // colours: Float32Array sRGB in 0..1 per point
+//                                                                   // (as read from an image), a CSS colour, or null
 //   const boxes = view.addVoxels(centres, 0.0625, { color: "#ff7043", opacity: 0.35 }); // one cube per centre
 //   view.frame([0, 0, 0], 0.6);     // look at a centre from a distance that shows a sphere of this radius
 //   handle.visible = false; handle.remove();   // every add* returns { object, update, remove, visible }
@@ -85,6 +85,16 @@ export function pointColours(n, colours, fallback = [0.36, 0.42, 0.75]) {
   return out;
 }
 
+/** sRGB components in 0..1 (colours as seen in an image or CSS) → linear ones, what three.js's vertex colours
+ *  take; in place, returned. */
+export function srgbToLinear(values) {
+  for (let i = 0; i < values.length; i++) {
+    const c = values[i];
+    values[i] = c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+  }
+  return values;
+}
+
 // ---- three.js (DOM) ---------------------------------------------------------------------------
 
 /** true when this browser can make a WebGL (2 or 1) context. */
@@ -124,10 +134,15 @@ export function loadThree() {
   return threeModules;
 }
 
+/** The demo boxes' background (Material's code background) as rgb in 0..1: the browser resolves the variable,
+ *  whatever colour syntax the theme writes it in (hex, hsla(var(--md-hue), …)). */
 function pageBackground(element) {
-  const style = getComputedStyle(element);
-  return parseColour(style.getPropertyValue("--md-code-bg-color")) ??
-    parseColour(style.getPropertyValue("--md-default-bg-color")) ?? [1, 1, 1];
+  const probe = document.createElement("span");
+  probe.style.cssText = "position:absolute;width:0;height:0;background:var(--md-code-bg-color, var(--md-default-bg-color, #fff))";
+  element.append(probe);
+  const colour = parseColour(getComputedStyle(probe).backgroundColor);
+  probe.remove();
+  return colour ?? [1, 1, 1];
 }
 
 /** A three.js view filling `container` (width: the container's; height: options.height px, default 320). */
@@ -190,7 +205,7 @@ export async function createView(container, options = {}) {
   canvas.addEventListener("keydown", onKey);
 
   const setBackground = () => {
-    scene.background = new THREE.Color(...pageBackground(container));
+    scene.background = new THREE.Color().setRGB(...pageBackground(container), THREE.SRGBColorSpace);
     render();
   };
   setBackground();
@@ -261,7 +276,7 @@ export async function createView(container, options = {}) {
       const update = (p, c = colours) => {
         const n = Math.floor(p.length / 3);
         geometry.setAttribute("position", new THREE.BufferAttribute(Float32Array.from(p), 3));
-        geometry.setAttribute("color", new THREE.BufferAttribute(pointColours(n, c), 3));
+        geometry.setAttribute("color", new THREE.BufferAttribute(srgbToLinear(pointColours(n, c)), 3));
         geometry.computeBoundingSphere();
       };
       update(positions, colours);
