@@ -158,7 +158,9 @@ export function marchingTetrahedra(values, n, threshold = 0) {
           px[e] = cx[a] + (cx[b] - cx[a]) * t;
           py[e] = cy[a] + (cy[b] - cy[a]) * t;
           pz[e] = cz[a] + (cz[b] - cz[a]) * t;
-          const key = Math.min(gid[a], gid[b]) * side ** 3 + Math.max(gid[a], gid[b]);
+          // Kuhn's tetrahedra only join corners where one is above the other in x, y and z: an edge is its lower
+          // grid point and the direction bits (corner codes XOR), a small integer key (fast in a Map)
+          const key = Math.min(gid[a], gid[b]) * 8 + (tet[a] ^ tet[b]);
           let id = keyOf.get(key);
           if (id === undefined) {
             id = count++;
