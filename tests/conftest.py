@@ -52,9 +52,13 @@ def mount_all_demos(page):
 class Tab:
     """A fresh browser context with its console errors and every request URL recorded."""
 
-    def __init__(self, browser, server, **options):
+    def __init__(self, browser, server, agree_downloads=True, **options):
+        """`agree_downloads`: as if the reader had already tapped "Download and run" (a phone or Save-Data
+        waits for that tap before the first download; tests/test_runtime_browser.py tests the wait)."""
         self.server = server
         self.context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+        if agree_downloads:
+            self.context.add_init_script("try { sessionStorage.setItem('inn-downloads-agreed', 'yes'); } catch {}")
         self.page = self.context.new_page()
         self.errors, self.requests = [], []
         self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))

@@ -106,7 +106,7 @@ def test_the_box_says_what_the_first_run_downloads(tab):
 
 
 def test_on_a_phone_the_first_download_waits_for_a_tap(new_tab, server):
-    tab = new_tab(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    tab = new_tab(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True, agree_downloads=False)
     start = len(server.log)
     page = tab.open(DEMO_PAGE)
     page.wait_for_selector("[data-demo=digits][data-demo-state=golden]")
