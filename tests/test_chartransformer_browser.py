@@ -3,7 +3,6 @@ run in the browser gives the maps, next characters and bits/char `python -m demo
 (within 1e-4); picking a character by tap or arrow key shows where each head looks; the text goes into the
 address and a link with it runs it; a too-long text is explained; 390 px stays on screen."""
 import json
-import re
 
 import numpy as np
 import pytest
@@ -52,8 +51,6 @@ def test_permalink_long_text_and_phone(new_tab):
     tab = new_tab(has_touch=True)
     tab.page.set_viewport_size({"width": 390, "height": 844})
     page = tab.open(f"{PAGE}?text=x%20%3D%201%0Ay%20%3D%20x")
-    # on a phone the runtime asks before the first download (runtime.js)
-    page.locator(BOX).get_by_role("button", name=re.compile(r"^Download [\d.]+ MB and run$")).click(timeout=30_000)
     page.wait_for_function(f"() => JSON.parse(document.querySelector('{BOX} .inn-ctr')?.dataset.result || '{{}}').text === 'x = 1\\ny = x'",
                            timeout=90_000)
     widths = page.evaluate("""(sel) => { const box = document.querySelector(sel);
