@@ -236,8 +236,8 @@ def write_results(metrics: dict) -> None:
     (RESULTS / "verdict.md").write_text("\n".join(verdict) + "\n")
     t = metrics["training"]
     (RESULTS / "training.md").write_text(
-        f"{t['steps']:,} steps (of a {t.get('schedule_steps', t['steps']):,}-step cosine schedule) of {3 * SHAPES_PER_KIND} "
-        f"shapes × {K} points in {t['cpu_minutes']:.1f} min of CPU time "
+        f"{t['steps']:,} steps, each on {3 * SHAPES_PER_KIND} shapes × {K} points (the cosine learning-rate schedule was "
+        f"planned for {t.get('schedule_steps', t['steps']):,} steps), in {t['cpu_minutes']:.1f} min of CPU time "
         f"on one thread ({t['minutes']:.1f} min on the clock, on a shared machine; {t['train_shapes']:,} training shapes, {metrics['parameters']['total']:,} parameters, of which the "
         f"decoder {metrics['parameters']['decoder']:,}); KL weight β = {BETA}; final loss per shape: "
         f"reconstruction {t['final_reconstruction']:.1f} nats over {K} points, KL {t['final_kl']:.1f} nats "
