@@ -98,3 +98,13 @@ def test_vendored_assets_and_models_are_served(built_site):
     assert not (ROOT / "docs/assets/vendor").exists() and not (ROOT / "docs/models").exists()
     home = (built_site / "index.html").read_text(encoding="utf-8")
     assert 'src="javascripts/runtime.js"' in home and "katex.min.js" not in home
+
+
+def test_the_home_page_names_every_demo_placed_on_a_note():
+    """The home page's map of the notes names each demo a note carries (it once named only digits)."""
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    placed = {name for note in docs.rglob("*.md") if note.name != "index.md" or note.parent != docs
+              for name in re.findall(r'<div data-demo="([a-z0-9_]+)"', note.read_text(encoding="utf-8"))}
+    home = (docs / "index.md").read_text(encoding="utf-8")
+    missing = [name for name in sorted(placed) if f"`{name}`" not in home]
+    assert placed and missing == [], missing
