@@ -166,6 +166,24 @@ function consentNeeded() {
   });
 }
 
+/** Add each stylesheet once (a demo module lists its own in `export const styles`, relative to the module)
+ *  and resolve when all have loaded: a page without that demo never fetches its styles. */
+export function loadStyles(urls) {
+  return Promise.all(urls.map((url) => {
+    const existing = document.querySelector(`link[rel=stylesheet][href="${url.href}"]`);
+    if (existing) return existing.dataset.loaded ? undefined : new Promise((resolve) => existing.addEventListener("load", resolve, { once: true }));
+    const link = element("link");
+    link.rel = "stylesheet";
+    link.href = url.href;
+    const loaded = new Promise((resolve, reject) => {
+      link.addEventListener("load", () => { link.dataset.loaded = "yes"; resolve(); }, { once: true });
+      link.addEventListener("error", () => reject(new Error(`the stylesheet ${url.pathname} is missing`)), { once: true });
+    });
+    document.head.append(link);
+    return loaded;
+  }));
+}
+
 /** A Material-styled button for a demo's tools; `title` names its keyboard shortcut. */
 export function button(label, title) {
   const b = element("button", "md-button inn-demo__button", label);
@@ -343,7 +361,9 @@ async function mount(box) {
   try {
     const sidecar = await loadSidecar(name);
     parts = frame(box, sidecar);
-    const module = await import(new URL(`demos/${name}.js`, import.meta.url).href);
+    const moduleUrl = new URL(`demos/${name}.js`, import.meta.url);
+    const module = await import(moduleUrl.href);
+    await loadStyles((module.styles ?? []).map((href) => new URL(href, moduleUrl)));
     const ctx = context(box, parts, sidecar);
     ctx.golden();
     showCost(parts, sidecar);

@@ -89,7 +89,7 @@ export function mount(box, ctx) {
   const command = el("p", "inn-attn-demo__key");
   const m = sidecar.metrics;
   const trained = el("p", "inn-attn-demo__key", `This model trained for ${m.steps.toLocaleString("en")} of the char-LSTM's ` +
-    `${m.steps_budget.toLocaleString("en")} steps (${m.stopped_by === "steps" ? "all of them" : `the ${m.stopped_by} limit of the shared training machine stopped it`}): ` +
+    `${m.steps_budget.toLocaleString("en")} steps (${{ steps: "all of them", "CPU time": "the LSTM's training CPU time was used up first: equal compute" }[m.stopped_by] ?? `the ${m.stopped_by} limit stopped it`}): ` +
     `${m.held_out_bits_per_char.toFixed(3)} bits per character on held-out text, against the char-LSTM's ${m.lstm_bits_per_char_same_windows.toFixed(3)} on the same text.`);
   trained.classList.add("inn-ctr__trained");
   root.append(style, topRow, area, headRow, textHolder, key, views, gridTitle, gridHolder, command, trained);

@@ -8,6 +8,9 @@ import { meshView } from "./face/mesh3d.js";
 import { formatRig, parseRig } from "./face/permalink.js";
 import { colours, describe, drawPhoto } from "./face/view.js";
 
+/** Loaded by the runtime before mount (relative to this module). */
+export const styles = ["face/face.css"];
+
 const MAX_SIDE = 4096; // like demos/common/images.py
 
 function el(tag, className, text) {
@@ -27,17 +30,7 @@ function figure(className, caption) {
   return [fig, canvas];
 }
 
-function stylesheet() {
-  const href = new URL("face/face.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  const link = el("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-}
-
 export function mount(box, ctx) {
-  stylesheet();
   const { sidecar } = ctx;
   const golden = sidecar.golden[0];
   const triangles = sidecar.config.triangles;

@@ -13,6 +13,9 @@ import {
 } from "./memory/logic.js";
 import { drawAttention, drawBits, drawNtmStep, el, heatFigure } from "./memory/view.js";
 
+/** Loaded by the runtime before mount. */
+export const styles = ["../../stylesheets/memory.css"];
+
 export function mount(box, ctx) {
   const { sidecar } = ctx;
   const only = ctx.options.part; // "ntm" or "transformer" shows one half

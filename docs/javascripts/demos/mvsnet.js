@@ -11,6 +11,9 @@ import { decode16, planes, relative, stats } from "./mvsnet/geometry.js";
 import { grey, planeSweep, warpedView } from "./mvsnet/sweep.js";
 import { drawCurve, el, figure, pointCloud } from "./mvsnet/view.js";
 
+/** Loaded by the runtime before mount (relative to this module). */
+export const styles = ["mvsnet/mvsnet.css"];
+
 const METHODS = [
   { key: "mvsnet", label: "MVSNet", model: 0 },
   { key: "mvsnet_noreg", label: "without 3D U-Net", model: 1 },
@@ -18,15 +21,6 @@ const METHODS = [
 ];
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-
-function stylesheet() {
-  const href = new URL("mvsnet/mvsnet.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  const link = el("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-}
 
 /** A base64 PNG → { rgba: Uint8ClampedArray, width, height } (decoded by the browser, lossless). */
 async function decodePng(b64) {
@@ -61,7 +55,6 @@ export function modelInputs(ort, scene, depths) {
 }
 
 export function mount(box, ctx) {
-  stylesheet();
   const { sidecar } = ctx;
   const D = sidecar.config.planes;
   const prep = sidecar.preprocessing;

@@ -9,6 +9,9 @@ import { drawHeatmap } from "../parts/heatmap.js";
 import { createView, webglAvailable } from "../parts/view3d.js";
 import { mise, marchingTetrahedra, toObj } from "./occupancy/mesh.js";
 
+/** Loaded by the runtime before mount (relative to this module). */
+export const styles = ["occupancy/occupancy.css"];
+
 const KINDS = { voxels: "16³ voxels", points: "noisy points" };
 
 // ---- pure helpers (tested in Node: tests/test_occupancy_js.py) ----------------------------------------------
@@ -82,15 +85,6 @@ function el(tag, className, text) {
   return node;
 }
 
-function stylesheet() {
-  const href = new URL("occupancy/occupancy.css", import.meta.url).href;
-  if (document.querySelector(`link[href="${href}"]`)) return;
-  const link = el("link");
-  link.rel = "stylesheet";
-  link.href = href;
-  document.head.append(link);
-}
-
 function labelled(text, control) {
   const label = el("label", "inn-occ__field");
   label.append(el("span", "", text), control);
@@ -117,7 +111,6 @@ function download(bytes, filename, type) {
 }
 
 export function mount(box, ctx) {
-  stylesheet();
   const { sidecar } = ctx;
   const lim = sidecar.limits;
   const g = lim.grid, cells = lim.slice, latent = sidecar.config.latent;

@@ -7,6 +7,9 @@ import { CLASS_COLOURS, decodePng, detectionPanel, drawBox, nms, percent, regres
 import { selectiveSearch } from "./rcnn/selective-search.js";
 import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
 
+/** Loaded by the runtime before mount: the detection demos' shared stylesheet. */
+export const styles = ["../../stylesheets/detection.css"];
+
 /** Each proposal's best shape class and its probability (background is the last column). */
 export function scoreProposals(probs) {
   const labels = probs.map((p) => {

@@ -6,6 +6,9 @@
 
 import { currentScene, decodePng, onScene, sceneEditor, setScene, slider, toChw } from "../detection.js";
 
+/** Loaded by the runtime before mount: the detection demos' shared stylesheet. */
+export const styles = ["../../stylesheets/detection.css"];
+
 /** Top-left corners along one side; the same checks and messages as infer.occlusion_positions. */
 export function occlusionPositions(size, patch, stride) {
   if (!Number.isInteger(patch) || !Number.isInteger(stride)) {

@@ -5,6 +5,9 @@
 import { CLASS_COLOURS, decodePng, decodeYolo, detectionPanel, drawBox, nms, pick, toChw } from "../detection.js";
 import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
 
+/** Loaded by the runtime before mount: the detection demos' shared stylesheet. */
+export const styles = ["../../stylesheets/detection.css"];
+
 export function mount(box, ctx) {
   const { sidecar } = ctx;
   const spec = sidecar.preprocessing.scene;
