@@ -86,7 +86,6 @@ def test_no_built_file_loads_a_third_party_resource(built_site):
 def test_vendored_assets_and_models_are_served(built_site):
     pairs = {
         "assets/vendor/katex/katex.min.css": "node_modules/katex/dist/katex.min.css",
-        "assets/vendor/katex/fonts/KaTeX_Main-Regular.woff2": "node_modules/katex/dist/fonts/KaTeX_Main-Regular.woff2",
         "assets/vendor/ort/ort.wasm.min.mjs": "node_modules/onnxruntime-web/dist/ort.wasm.min.mjs",
         "assets/vendor/ort/ort-wasm-simd-threaded.wasm": "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm",
     }
@@ -96,6 +95,9 @@ def test_vendored_assets_and_models_are_served(built_site):
     for site_path, source in pairs.items():
         assert (built_site / site_path).read_bytes() == (ROOT / source).read_bytes(), site_path
     assert not (ROOT / "docs/assets/vendor").exists() and not (ROOT / "docs/models").exists()
+    # KaTeX's fonts are served subset (tests/test_fonts.py); ONNX Runtime's sizes for the progress bar:
+    sizes = json.loads((built_site / "assets/vendor/ort/files.json").read_text())
+    assert sizes["ort-wasm-simd-threaded.wasm"] == (ROOT / "node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm").stat().st_size
     home = (built_site / "index.html").read_text(encoding="utf-8")
     assert 'src="javascripts/runtime.js"' in home and "katex.min.js" not in home
 
