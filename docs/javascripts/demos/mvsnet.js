@@ -109,6 +109,7 @@ export function mount(box, ctx) {
   maps.append(depthFig, confFig, truthFig);
   const [curveFig, curveCanvas] = figure("inn-mvs__curve", "");
   const curveCaption = curveFig.querySelector("figcaption");
+  curveCanvas.setAttribute("aria-label", "A pixel's cost curve over the depth planes: pick a pixel of the depth map to draw it.");
   const summary = el("p", "inn-mvs__summary");
   summary.setAttribute("aria-live", "polite");
   const cloud = el("div", "inn-mvs__cloud");
