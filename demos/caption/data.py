@@ -44,16 +44,20 @@ def _pairs_ok(colour: str, shape: str, novel: bool) -> bool:
 
 
 def make_scene(seed: int, compositional: bool = False, objects: list[dict] | None = None):
-    """Scene `seed` → (image (64, 64, 3) uint8, objects [{colour, shape, size, box, cx, cy}]).
+    """Scene `seed` → (image (64, 64, 3) uint8, objects [{colour, shape, size, r, cx, cy, box}]).
 
-    `objects` (each with colour, shape, size, cx, cy, r) draws the given objects instead (the editor)."""
-    rng = np.random.default_rng(seed)
+    `objects` (each with colour, shape, size, cx, cy, r) draws the given objects instead."""
+    return scene(np.random.default_rng(seed), compositional, objects)
+
+
+def scene(rng, compositional: bool = False, objects: list[dict] | None = None):
+    """A scene from the draws of `rng` (a numpy Generator, or anything with its integers and uniform):
+    docs/javascripts/demos/caption/scene.js's captionScene makes the same scene from the same draws."""
     background = rng.integers(200, 245, 3)
     ramp = rng.uniform(-15, 15, (2, 3))
     grid = np.arange(SIZE) / SIZE - 0.5
     image = (background + grid[None, :, None] * ramp[0] + grid[:, None, None] * ramp[1]).astype(np.float64)
-    if objects is None:
-        objects = _layout(rng, compositional)
+    objects = _layout(rng, compositional) if objects is None else [dict(ob) for ob in objects]
     for ob in objects:
         mask = shape_mask(ob["shape"], ob["cx"], ob["cy"], ob["r"])
         image[mask] = COLOURS[ob["colour"]]

@@ -120,10 +120,11 @@ def model_path(sidecar: dict, index: int = 0, models_dir: Path = MODELS_DIR) -> 
 
 
 def _compact_lists(text: str) -> str:
-    """Put lists of numbers on one line, so a sidecar stays readable in a diff."""
+    """Put lists of numbers (and short strings) on one line, so a sidecar stays readable in a diff. Items are
+    re-joined whole: a comma inside a string item ("," is a word of the caption demo) stays as it is."""
     item = r'(?:-?[\d.e+-]+|"[^"\n]*")'
     return re.sub(rf"\[\s*({item}(?:,\s*{item})*)\s*\]",
-                  lambda m: "[" + re.sub(r",\s*", ", ", m.group(1)) + "]", text)
+                  lambda m: "[" + ", ".join(re.findall(item, m.group(1))) + "]", text)
 
 
 def write(sidecar: dict, models_dir: Path = MODELS_DIR) -> Path:

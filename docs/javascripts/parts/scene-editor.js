@@ -11,7 +11,10 @@
 // spec: the sidecar's scene description (size, classes, radius, noise, min_contrast — what
 // demos/common/detection.py writes as SCENE_DOC). Options: objects (limit random scenes to this many
 // shapes), overlaySize (px), hard (the sidecar's hard_scene doc: adds a "harder" switch for new scenes,
-// made by makeHardScene, the same algorithm as make_hard_scene). Returns { element, overlay, stage, canvas, size, newScene, describe }.
+// made by makeHardScene, the same algorithm as make_hard_scene), generate (a function returning a new
+// scene's RGBA pixels: replaces the detection scenes, e.g. the captioning scenes), palette ({name: [r, g, b]}:
+// a colour menu, placed shapes take the chosen colour instead of a random one far from the background),
+// sizes ({name: radius}: a size menu instead of the radius slider). Returns { element, overlay, stage, canvas, size, newScene, describe }.
 // Keys on the focused scene: N new scene, U undo, 1–9 choose a shape, Enter or Space place it at the
 // centre. The scene canvas is its own text alternative (aria-label): describe(text) puts what the demo
 // currently shows into it, e.g. editor.describe("2 objects found: circle 0.97, cross 0.88.").
@@ -60,7 +63,8 @@ export function slider(label, min, max, step, value, format = (v) => v) {
  * tools — a new random scene, a shape and size to place with a click or tap, undo, save as PNG.
  * `objects` limits random scenes (1 for the classifier). Returns {element, overlay, stage, size}.
  */
-export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard = null } = {}) {
+export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard = null, generate = null, palette = null,
+  sizes = null } = {}) {
   const size = spec.size;
   const element = document.createElement("div");
   element.className = "inn-det__editor";
@@ -88,8 +92,17 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard
   kind.className = "inn-det__kind";
   kind.setAttribute("aria-label", "Shape to place");
   spec.classes.forEach((c, i) => kind.append(new Option(`${i + 1} ${c}`, c)));
-  const radius = slider("size", spec.radius[0], spec.radius[1], 0.5, (spec.radius[0] + spec.radius[1]) / 2,
-    (v) => `${Math.round(2 * v)} px`);
+  const menu = (label, names) => {
+    const select = document.createElement("select");
+    select.className = "inn-det__kind";
+    select.setAttribute("aria-label", label);
+    names.forEach((n) => select.append(new Option(n, n)));
+    return select;
+  };
+  const paint = palette ? menu("Colour to place", Object.keys(palette)) : null;
+  const sized = sizes ? menu("Size to place", Object.keys(sizes)) : null;
+  const radius = sizes ? { wrap: sized, value: () => sizes[sized.value] }
+    : slider("size", spec.radius[0], spec.radius[1], 0.5, (spec.radius[0] + spec.radius[1]) / 2, (v) => `${Math.round(2 * v)} px`);
   tools.append(fresh);
   const harder = Object.assign(document.createElement("input"), { type: "checkbox" });
   if (hard) {
@@ -99,7 +112,7 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard
     label.append(harder, " harder");
     tools.append(label);
   }
-  tools.append(kind, radius.wrap, undo, save);
+  tools.append(...(paint ? [paint] : []), kind, radius.wrap, undo, save);
   element.append(stage, tools);
 
   const pen = canvas.getContext("2d", { willReadFrequently: true });
@@ -114,6 +127,10 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard
       setScene({ rgba: makeHardScene(spec, hard, undefined, objects).rgba, source: "harder random scene" });
       return;
     }
+    if (generate) {
+      setScene({ rgba: generate(), source: "random scene" });
+      return;
+    }
     const background = makeBackground(spec);
     let shapes = randomShapes(background, spec);
     if (objects !== null) shapes = shapes.slice(0, objects);
@@ -125,7 +142,8 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard
     const r = radius.value();
     const cx = Math.min(Math.max(x, r + 1), size - r - 1), cy = Math.min(Math.max(y, r + 1), size - r - 1);
     const at = 4 * (Math.floor(cy) * size + Math.floor(cx));
-    const colour = farColour([scene.rgba[at], scene.rgba[at + 1], scene.rgba[at + 2]], spec.min_contrast);
+    const colour = paint ? palette[paint.value]
+      : farColour([scene.rgba[at], scene.rgba[at + 1], scene.rgba[at + 2]], spec.min_contrast);
     history.push(scene.rgba);
     const rgba = new Uint8ClampedArray(scene.rgba);
     for (let py = 0; py < size; py++) {
@@ -137,7 +155,8 @@ export function sceneEditor(ctx, spec, { objects = null, overlaySize = 512, hard
         }
       }
     }
-    setScene({ rgba, source: `your scene (${kind.value} placed)` });
+    const named = [sized?.value, paint?.value, kind.value].filter(Boolean).join(" ");
+    setScene({ rgba, source: `your scene (${named} placed)` });
   }
   stage.addEventListener("pointerdown", (event) => {
     const r = stage.getBoundingClientRect();
