@@ -88,8 +88,17 @@ def decode_png(data: bytes, shown: str = "image data") -> np.ndarray:
     return _decode(io.BytesIO(data), shown)
 
 
-def read_npy(path: Path, shown: str | None = None) -> np.ndarray:
-    """A .npy array of numbers, (H, W) or (H, W, C ≤ 4), checked from its header before it is read."""
+def image_shape(shape: tuple, shown: str) -> None:
+    """An image array's shape: (H, W) or (H, W, C ≤ 4), each side 1 to MAX_SIDE."""
+    if len(shape) not in (2, 3) or (len(shape) == 3 and not 1 <= shape[2] <= MAX_CHANNELS):
+        raise DemoError(f"{shown} has shape {shape}; expected (H, W) or (H, W, C) with C at most {MAX_CHANNELS}")
+    if shape[0] > MAX_SIDE or shape[1] > MAX_SIDE or min(shape) < 1:
+        raise DemoError(f"{shown} has shape {shape}; each side must be 1 to {MAX_SIDE}")
+
+
+def read_npy(path: Path, shown: str | None = None, check_shape=image_shape) -> np.ndarray:
+    """A .npy array of real numbers whose shape `check_shape(shape, shown)` accepts (by default an image's),
+    checked from its header before any data is read."""
     shown = str(path) if shown is None else shown
     with open(path, "rb") as f:
         try:
@@ -103,10 +112,7 @@ def read_npy(path: Path, shown: str | None = None) -> np.ndarray:
         if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf":
             what = "complex numbers" if dtype.kind == "c" else f"{dtype} values"
             raise DemoError(f"{shown} holds {what}; expected real numbers (integers or floats)")
-        if len(shape) not in (2, 3) or (len(shape) == 3 and not 1 <= shape[2] <= MAX_CHANNELS):
-            raise DemoError(f"{shown} has shape {shape}; expected (H, W) or (H, W, C) with C at most {MAX_CHANNELS}")
-        if shape[0] > MAX_SIDE or shape[1] > MAX_SIDE or min(shape) < 1:
-            raise DemoError(f"{shown} has shape {shape}; each side must be 1 to {MAX_SIDE}")
+        check_shape(shape, shown)
         count = int(np.prod(shape))
         data = f.read(count * dtype.itemsize + 1)
     if len(data) != count * dtype.itemsize:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from demos.common.errors import DemoError
-from demos.common.images import NPY_HEADERS, NPY_MAX_HEADER
+from demos.common import images
 from demos.common.runtime import run
 from demos.occupancy import mesh, shapes
 
@@ -25,31 +25,16 @@ IOU_POINTS = 100_000
 BATCH = 65_536                       # decoder points per onnxruntime call
 
 
+def _grid_or_points(shape: tuple, shown: str) -> None:
+    """Refuse from the header alone what cannot be a grid or a point cloud (check_input says the rest)."""
+    if any(s < 0 for s in shape) or int(np.prod(shape)) > 3_000_000:
+        raise DemoError(f"{shown} has shape {shape}; expected a 16×16×16 grid or (N, 3) points")
+
+
 def _read_npy(path: Path) -> np.ndarray:
-    shown = str(path)
     if not path.is_file():
-        raise DemoError(f"{shown}: no such file")
-    with open(path, "rb") as f:
-        try:
-            version = np.lib.format.read_magic(f)
-            header = NPY_HEADERS.get(version)
-            if header is None:
-                raise ValueError(f"format version {version[0]}.{version[1]}")
-            shape, fortran, dtype = header(f, max_header_size=NPY_MAX_HEADER)
-        except (ValueError, SyntaxError, EOFError, OSError) as err:
-            raise DemoError(f"{shown} is not a readable .npy file ({str(err)[:120]}); save one with numpy.save") from None
-        if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biuf":
-            raise DemoError(f"{shown} holds {dtype} values; expected real numbers")
-        if any(s < 0 for s in shape) or int(np.prod(shape)) > 3_000_000:
-            raise DemoError(f"{shown} has shape {shape}; expected a 16×16×16 grid or (N, 3) points")
-        count = int(np.prod(shape))
-        data = f.read(count * dtype.itemsize + 1)
-    if len(data) != count * dtype.itemsize:
-        raise DemoError(f"{shown} is truncated or has extra bytes: its header declares {shape} {dtype}")
-    array = np.frombuffer(data, dtype).reshape(shape, order="F" if fortran else "C").astype(np.float64)
-    if not np.isfinite(array).all():
-        raise DemoError(f"{shown} holds NaN or infinite values")
-    return array
+        raise DemoError(f"{path}: no such file")
+    return images.read_npy(path, check_shape=_grid_or_points).astype(np.float64)
 
 
 def check_input(array: np.ndarray, sidecar: dict, shown: str = "the input") -> dict:
