@@ -65,7 +65,7 @@ def test_live_run_matches_python_and_edits_flow_to_the_cli(tab, sessions, tmp_pa
     assert abs(r["triangles"] - len(mesh.marching_tetrahedra(values)[1])) <= 0.002 * r["triangles"]
     # the page's ONNX Runtime Web against the sidecar's golden occupancy values (Python's)
     diffs = page.evaluate("""async () => {
-      const rt = await import(new URL('/javascripts/runtime.js', location.origin).href);
+      const rt = await import(new URL('/javascripts/loading.js', location.origin).href);
       const card = await rt.loadSidecar('occupancy'), ort = await rt.loadOrt(), s = await rt.loadSession(card, 0);
       let worst = 0;
       for (const g of card.golden.filter((g) => g.input.points)) {

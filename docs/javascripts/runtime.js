@@ -5,166 +5,16 @@
 // the viewport, showing its golden example. ONNX Runtime Web (plain WASM build, one thread) and the model
 // are fetched only when the reader first interacts with the box — on Save-Data or a phone, only after an
 // explicit tap — and the box says beforehand what that download is. A failed download is shown once with
-// a Retry button and not fetched again until the reader asks. Inference sessions live in this module,
-// so they survive page changes.
+// a Retry button and not fetched again until the reader asks. Loading and the cached sessions live in
+// loading.js, so they survive page changes.
 
-import { validateSidecar } from "./sidecar.js";
-import { firstRunFiles, firstRunText, formatBytes, needsConsent, progressText, progressTotal } from "./download.js";
-
-const SITE = new URL("..", import.meta.url); // this file is served at <site>/javascripts/runtime.js
-const MODELS = new URL("models/", SITE);
-const ORT_DIR = new URL("assets/vendor/ort/", SITE);
-const ORT_WASM = "ort-wasm-simd-threaded.wasm";
-
-const sidecars = new Map(); // demo name -> Promise<sidecar JSON>
-const sessions = new Map(); // model file -> Promise<InferenceSession>
-// "ort" or a model file -> the Error of its last load. A failure is kept until the reader presses Retry:
-// a missing or corrupt model is fetched once, not once per pen stroke.
-const failures = new Map();
-let ortModule = null; // Promise<ort>
-let ortReady = false;
-let ortSizes = null; // Promise<{file: bytes}> written by the build (scripts/notes/vendor.py)
-const AGREED = "inn-downloads-agreed"; // sessionStorage: the reader tapped "Download and run" once
+import { firstRunFiles, firstRunText, formatBytes, progressText } from "./download.js";
+import {
+  AGREED, ORT_WASM, consentNeeded, failureOf, fileLoaded, forgetFailures, loadOrt, loadOrtSizes, loadSession,
+  loadSidecar, ortFailure, ortLoaded,
+} from "./loading.js";
 
 export { formatBytes };
-
-/** GET a file as bytes, reporting (loaded, total) as it arrives; `known` is its decompressed size. */
-async function download(url, known, onProgress) {
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`could not download ${url.pathname ?? url} (HTTP ${response.status})`);
-  const total = progressTotal(known, response.headers.get("content-length"), response.headers.get("content-encoding"));
-  if (!response.body) return new Uint8Array(await response.arrayBuffer());
-  const reader = response.body.getReader();
-  const chunks = [];
-  let loaded = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    loaded += value.length;
-    onProgress?.(loaded, total);
-  }
-  const bytes = new Uint8Array(loaded);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return bytes;
-}
-
-async function sha256(bytes) {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Keep `promise`'s failure under `key` until forgetFailures() is called. */
-function remember(key, promise) {
-  promise.then(() => failures.delete(key), (err) => failures.set(key, err));
-  return promise;
-}
-
-/** Sizes of ONNX Runtime's files as the build copied them: {"ort-wasm-simd-threaded.wasm": bytes, ...}. */
-export function loadOrtSizes() {
-  ortSizes ??= fetch(new URL("files.json", ORT_DIR)).then((r) => (r.ok ? r.json() : {})).catch(() => ({}));
-  return ortSizes;
-}
-
-/** The onnxruntime-web module, configured once: local files, one thread, no proxy worker. */
-export function loadOrt(onProgress) {
-  ortModule ??= remember("ort", (async () => {
-    const sizes = await loadOrtSizes();
-    const wasm = await download(new URL(ORT_WASM, ORT_DIR), sizes[ORT_WASM] ?? 0, (loaded, total) =>
-      onProgress?.("ONNX Runtime", loaded, total),
-    );
-    const ort = await import(new URL("ort.wasm.min.mjs", ORT_DIR).href);
-    ort.env.wasm.numThreads = 1; // threads need cross-origin isolation, which static hosts lack
-    ort.env.wasm.proxy = false;
-    ort.env.wasm.wasmPaths = { mjs: new URL("ort-wasm-simd-threaded.mjs", ORT_DIR).href };
-    ort.env.wasm.wasmBinary = wasm;
-    ortReady = true;
-    return ort;
-  })());
-  return ortModule;
-}
-
-/** Sidecar JSON of a demo, fetched once per name. */
-export function loadSidecar(name) {
-  if (!sidecars.has(name)) {
-    const pending = fetch(new URL(`${name}.json`, MODELS)).then((response) => {
-      if (!response.ok) throw new Error(`the model description ${name}.json is missing (HTTP ${response.status})`);
-      return response.text();
-    }).then((text) => {
-      let json;
-      try {
-        json = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`${name}.json is not valid JSON (${err.message})`);
-      }
-      return validateSidecar(json, `${name}.json`);
-    });
-    pending.catch(() => sidecars.delete(name)); // a box that failed to mount mounts anew on Retry
-    sidecars.set(name, pending);
-  }
-  return sidecars.get(name);
-}
-
-/** An InferenceSession for model `index` of a sidecar: downloaded, sha256-checked, cached. */
-export function loadSession(sidecar, index = 0, onProgress) {
-  const entry = sidecar.models[index];
-  if (!entry) throw new Error(`${sidecar.name} has no model number ${index}`);
-  if (!sessions.has(entry.file)) {
-    sessions.set(entry.file, remember(entry.file, (async () => {
-      const ort = await loadOrt(onProgress);
-      const bytes = await download(new URL(entry.file, MODELS), entry.bytes, (loaded, total) =>
-        onProgress?.(entry.file, loaded, total),
-      );
-      const digest = await sha256(bytes);
-      if (digest !== entry.sha256) {
-        throw new Error(`${entry.file} is corrupt: its sha256 does not match ${sidecar.name}.json`);
-      }
-      try {
-        return await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
-      } catch (err) {
-        throw new Error(`${entry.file} could not be opened by ONNX Runtime (${err.message ?? err})`);
-      }
-    })()));
-  }
-  return sessions.get(entry.file);
-}
-
-/** The failure that stops model `index` of a sidecar, if its runtime or file failed to load. */
-function failureOf(sidecar, index) {
-  return failures.get("ort") ?? failures.get(sidecar.models[index]?.file);
-}
-
-/** Drop the kept failures of a sidecar's files (and of the runtime), so the next load tries again. */
-export function forgetFailures(sidecar) {
-  if (failures.has("ort")) ortModule = null;
-  failures.delete("ort");
-  for (const { file } of sidecar.models) {
-    if (failures.has(file)) sessions.delete(file);
-    failures.delete(file);
-  }
-}
-
-function agreedToDownload() {
-  try {
-    return sessionStorage.getItem(AGREED) === "yes";
-  } catch {
-    return false; // storage blocked: ask again on each page
-  }
-}
-
-/** On Save-Data or a phone-like device, the first large download waits for an explicit tap. */
-function consentNeeded() {
-  return needsConsent({
-    saveData: navigator.connection?.saveData === true,
-    coarsePointer: matchMedia("(pointer: coarse) and (hover: none)").matches,
-    ortLoaded: ortReady,
-    agreed: agreedToDownload(),
-  });
-}
 
 /** Add each stylesheet once (a demo module lists its own in `export const styles`, relative to the module)
  *  and resolve when all have loaded: a page without that demo never fetches its styles. */
@@ -259,14 +109,10 @@ function showError(box, parts, err, retry) {
 /** "Running this demo downloads …" under the box until its files are loaded. */
 async function showCost(parts, sidecar) {
   const sizes = await loadOrtSizes();
-  const files = firstRunFiles(sidecar, sizes[ORT_WASM] ?? 0, ortReady).filter((f) => !sessionsLoaded(f.what));
+  const files = firstRunFiles(sidecar, sizes[ORT_WASM] ?? 0, ortLoaded()).filter((f) => !fileLoaded(f.what));
   parts.cost.hidden = files.length === 0;
   parts.cost.textContent = files.length ? firstRunText(files) : "";
   return files;
-}
-
-function sessionsLoaded(file) {
-  return sessions.has(file) && !failures.has(file);
 }
 
 /** Build the context a demo module's mount(box, ctx) receives. */
@@ -308,7 +154,7 @@ function context(box, parts, sidecar) {
     body: parts.body,
     options,
     async ort() {
-      if (failures.has("ort")) throw failures.get("ort");
+      if (ortFailure()) throw ortFailure();
       await askConsent();
       const ort = await loadOrt(progress);
       loaded();
