@@ -9,16 +9,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
-MOUNT_ALL = """async () => {
-  for (const box of document.querySelectorAll('[data-demo]')) {
-    box.scrollIntoView({ block: 'center' });
-    const t0 = Date.now();
-    while (Date.now() - t0 < 10000 && ['waiting', 'mounting', undefined].includes(box.dataset.demoState)) await new Promise((r) => setTimeout(r, 50));
-  }
-  window.scrollTo(0, 0);
-  return document.documentElement.scrollHeight;
-}"""
-
 SERIOUS = """async () => (await axe.run(document, { resultTypes: ['violations'] })).violations
   .filter((v) => v.impact === 'serious' || v.impact === 'critical')
   .flatMap((v) => v.nodes.map((n) => [v.id, n.target.join(' '), (n.any[0] || n.all[0] || n.none[0] || {}).message || '']))"""
@@ -36,7 +26,7 @@ def test_axe_finds_no_serious_violation_on_any_page(new_tab, built_site, scheme)
     for path in site_pages(built_site):
         page = tab.open(path)
         assert page.evaluate("document.body.dataset.mdColorScheme") == ("slate" if scheme == "dark" else "default")
-        height = page.evaluate(MOUNT_ALL)
+        height = page.evaluate("document.documentElement.scrollHeight")  # tab.open mounted the demo boxes
         # One viewport as tall as the page: axe measures contrast only where elements are on screen.
         page.set_viewport_size({"width": 1280, "height": min(height, 16000)})
         page.wait_for_timeout(400)  # Material's tabs fade back in after the scrolling
@@ -65,7 +55,6 @@ def test_phone_pages_do_not_scroll_sideways_and_wide_equations_scroll_in_place(n
     problems, overflowing, equations = [], 0, 0
     for path in site_pages(built_site):
         page = tab.open(path)
-        page.evaluate(MOUNT_ALL)
         seen = page.evaluate(PHONE)
         equations += seen["equations"]
         overflowing += len(seen["wide"])
@@ -101,7 +90,6 @@ def test_demo_controls_show_keyboard_focus(new_tab):
     """Tabbing through the demo boxes, each focused control draws an outline (or Material's filled button)."""
     tab = new_tab()
     page = tab.open("/cnn/visualizing/")
-    page.evaluate(MOUNT_ALL)
     seen, invisible = 0, []
     for _ in range(200):
         page.keyboard.press("Tab")
