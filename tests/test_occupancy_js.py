@@ -15,7 +15,7 @@ from demos.occupancy import export, mesh
 
 NODE = shutil.which("node")
 MESH_JS = (ROOT / "docs" / "javascripts" / "demos" / "occupancy" / "mesh.js").as_uri()
-DEMO_JS = (ROOT / "docs" / "javascripts" / "demos" / "occupancy.js").as_uri()
+INPUT_JS = (ROOT / "docs" / "javascripts" / "demos" / "occupancy" / "input.js").as_uri()
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 # a sphere and a box, as logits-like values; the same double arithmetic in both languages, rounded to float32 like
@@ -101,7 +101,7 @@ def test_slice_points_npy_voxels_and_samples():
                  return { slice: Array.from(m.slicePoints(0.03125, 8)), npy: Array.from(npy), vox: Array.from(vox),
                           centres: m.voxelCentres(m.parseVoxels('10000001'), 2), again: b() === draws[0], draws,
                           lerp: Array.from(m.lerp([0, 1], [1, 3], 0.25)), near: m.pointsNear([[0, 0.01, 0.2], [0.1, 0.2, 0]], 0, 0.03) };""",
-              DEMO_JS)
+              INPUT_JS)
     assert np.array_equal(np.array(js["slice"], np.float32).reshape(-1, 3), export.slice_points(0.03125, 8))
     with tempfile.TemporaryDirectory() as tmp:
         for name, shape, expected in (("npy", (2, 3), np.array([[0.5, -0.25, 0.125], [1, 2, 3]], np.float32)),
