@@ -249,10 +249,11 @@ def test_grouping_merges_the_most_similar_neighbours_first_and_ends_with_one_reg
 NODE = shutil.which("node")
 JS = (ROOT / "docs" / "javascripts" / "detection.js").as_uri()
 SEARCH_JS = (ROOT / "docs" / "javascripts" / "demos" / "rcnn" / "selective-search.js").as_uri()
+SCENES_JS = (ROOT / "docs" / "javascripts" / "parts" / "scenes.js").as_uri()
 
 
 def node(script: str, payload) -> dict:
-    imports = f"import * as d from '{JS}';\nimport * as ss from '{SEARCH_JS}';\n"
+    imports = f"import * as d from '{JS}';\nimport * as ss from '{SEARCH_JS}';\nimport * as sc from '{SCENES_JS}';\n"
     proc = subprocess.run([NODE, "--input-type=module", "-e", imports + script],
                           input=json.dumps(payload), capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
@@ -426,7 +427,7 @@ def test_javascript_makes_the_same_harder_scene_from_the_same_draws():
       }};
       const rng = {{ integers: (lo, hi, n) => take("integers", n), uniform: (lo, hi, n) => take("uniform", n),
                     random: () => take("random") }};
-      const scene = d.makeHardScene(spec, hard, rng);
+      const scene = sc.makeHardScene(spec, hard, rng);
       return {{ rgba: Array.from(scene.rgba), boxes: scene.boxes, labels: scene.labels, used: next, total: draws.length }};
     }})));"""
     out = node(script, [r["draws"] for r in recorded])

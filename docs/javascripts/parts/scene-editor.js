@@ -20,7 +20,7 @@
 // currently shows into it, e.g. editor.describe("2 objects found: circle 0.97, cross 0.88.").
 
 import { button, savePng } from "../runtime.js";
-import { farColour, insideShape, makeBackground, makeHardScene, randomShapes, renderScene } from "../detection.js";
+import { farColour, insideShape, makeBackground, makeHardScene, randomShapes, renderScene } from "./scenes.js";
 
 const listeners = new Set();
 let shared = null; // {rgba, source}

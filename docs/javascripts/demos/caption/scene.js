@@ -3,7 +3,8 @@
 // objects (tests/test_caption_js.py replays them). In the page the draws come from Math.random
 // (detection.js's mathRandom), so a new scene follows the training distribution without its seeds.
 
-import { insideShape, iou, mathRandom, shapeBox } from "../../detection.js";
+import { iou } from "../../detection.js";
+import { insideShape, mathRandom, shapeBox } from "../../parts/scenes.js";
 
 /** Is (colour, shape) one of the pairs held out of training? */
 export function isNovel(spec, colour, shape) {
