@@ -4,7 +4,7 @@
   background, with the exact bounding box of every shape. Scene `k` is drawn from
   `numpy.random.default_rng(k)`, so the train and held-out splits are fixed ranges of seeds.
 * **Boxes**: intersection over union, greedy per-class non-maximum suppression, YOLO grid decoding.
-  docs/javascripts/detection.js implements the same steps line by line (and makeHardScene); tests run both on
+  docs/javascripts/detection.js implements the same steps line by line (parts/scenes.js: makeHardScene); tests run both on
   the golden outputs stored in the sidecars.
 * **mAP@0.5**: PASCAL VOC average precision (all-point interpolation), averaged over classes.
 
@@ -162,7 +162,7 @@ def make_hard_scene(seed: int, objects: int | None = None) -> tuple[np.ndarray, 
 
 def hard_scene(rng, objects: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A hard scene from the draws of `rng` (a numpy Generator, or anything with its integers / uniform /
-    random): docs/javascripts/detection.js's makeHardScene makes the same scene from the same draws."""
+    random): docs/javascripts/parts/scenes.js's makeHardScene makes the same scene from the same draws."""
     count = int(rng.integers(1, MAX_OBJECTS + 1)) if objects is None else objects
     background = rng.integers(40, 216, 3)
     ramp = rng.uniform(-60, 60, (2, 3))
