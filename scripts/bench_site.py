@@ -35,9 +35,13 @@ from demos.common.runtime import open_sessions  # noqa: E402
 from demos.digits import infer  # noqa: E402
 
 PAGE = "/cnn/visualizing/"
-DEMO_PAGES = sorted({"/" + str(note.relative_to(ROOT / "docs").with_suffix("")).removesuffix("/index") + "/"
-                     for note in (ROOT / "docs").rglob("*.md") if 'data-demo="' in note.read_text(encoding="utf-8")})
 DEMO_ASSETS = (".wasm", ".onnx", "ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs")
+
+
+def demo_pages() -> list[str]:
+    """URL paths of the notes that place a demo box."""
+    return sorted({"/" + str(note.relative_to(ROOT / "docs").with_suffix("")).removesuffix("/index") + "/"
+                  for note in (ROOT / "docs").rglob("*.md") if 'data-demo="' in note.read_text(encoding="utf-8")})
 
 
 def build(site: Path, port: int, cold: bool) -> float:
@@ -197,7 +201,7 @@ def main() -> None:
             print(f"{PAGE} before any interaction: {with_demo / 1e3:8.1f} KB in {len(paths)} requests")
             print(f"{PAGE} with its demo removed: {without_demo / 1e3:8.1f} KB")
             print(f"demo assets (ORT, model) fetched before interaction: {early or 'none'}")
-            for path in DEMO_PAGES:
+            for path in demo_pages():
                 boxes, longest = mount_long_tasks(browser, server, path)
                 print(f"{path}: {boxes} demo boxes mounted on scroll, longest main-thread task {longest:.0f} ms")
             firsts = [first_output(browser, server) for _ in range(args.runs)]

@@ -14,7 +14,6 @@ import {
   loadSidecar, ortFailure, ortLoaded,
 } from "./loading.js";
 
-export { formatBytes };
 
 /** Add each stylesheet once (a demo module lists its own in `export const styles`, relative to the module)
  *  and resolve when all have loaded: a page without that demo never fetches its styles. */
