@@ -126,8 +126,10 @@ def write_snippets(m: dict) -> None:
         f"On the held-out rendered scenes MVSNet's mean absolute depth error is {ratio:.2f}× the plane sweep's "
         f"({r['mvsnet']['mean_abs_error']:.3f} against {r['plane_sweep']['mean_abs_error']:.3f}): it {verdict}.\n")
     t = m["training"]
+    n = t["mvsnet"].get("threads")                   # recorded since the runs on two threads
+    threads = f"{n} CPU thread{'s' if n > 1 else ''}" if n else "the CPU"
     (RESULTS / "training.md").write_text(
-        f"Trained by `python -m demos train mvsnet` on one CPU thread: MVSNet {t['mvsnet']['parameters']:,} "
+        f"Trained by `python -m demos train mvsnet` on {threads}: MVSNet {t['mvsnet']['parameters']:,} "
         f"parameters, {t['mvsnet']['steps']:,} scenes in {t['mvsnet']['train_seconds'] / 60:.1f} min; without the "
         f"3D U-Net {t['mvsnet_noreg']['parameters']:,} parameters, {t['mvsnet_noreg']['steps']:,} scenes in "
         f"{t['mvsnet_noreg']['train_seconds'] / 60:.1f} min; {m['train_scenes']} training scenes.\n")
