@@ -13,27 +13,17 @@ read as the vocabulary's unknown symbol, as in training. Options (the page's con
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from demos.common.errors import DemoError
 from demos.common.runtime import run
-from demos.common.text import decode as decode_utf8
+from demos.common.text import text_or_file
 
 TOP = 5
 
 
 def load_input(arg: str, sidecar: dict) -> dict:
-    path = Path(arg)
-    if len(arg) < 4096 and path.is_file():
-        data = path.read_bytes()
-        if b"\0" in data[:8192]:
-            raise DemoError(f"{arg} looks like a binary file (it contains NUL bytes); give a text file")
-        text = decode_utf8(data, arg)
-    else:
-        text = arg
-    return check({"text": text.replace("\r\n", "\n")}, sidecar)
+    return check({"text": text_or_file(arg)}, sidecar)
 
 
 def check(inputs: dict, sidecar: dict) -> dict:

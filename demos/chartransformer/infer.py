@@ -11,14 +11,12 @@ top next characters.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from demos.common.errors import DemoError
 from demos.common.runtime import run
-from demos.common.text import decode as decode_utf8
-from demos.induction.infer import is_file, short
+from demos.common.text import text_or_file
+from demos.induction.infer import short
 
 TOP = 5
 
@@ -34,15 +32,7 @@ def check(text: str, sidecar: dict) -> str:
 
 
 def load_input(arg: str, sidecar: dict) -> dict:
-    path = Path(arg)
-    if is_file(path):
-        data = path.read_bytes()
-        if b"\0" in data[:8192]:
-            raise DemoError(f"{arg} looks like a binary file (it contains NUL bytes); give a text file")
-        text = decode_utf8(data, arg)
-    else:
-        text = arg
-    return {"text": check(text.replace("\r\n", "\n"), sidecar)}
+    return {"text": check(text_or_file(arg), sidecar)}
 
 
 def encode(text: str, sidecar: dict) -> np.ndarray:

@@ -36,3 +36,23 @@ def read(path: Path, shown: str | None = None) -> str:
         raise DemoError(f"{shown}: no such file") from None
     except OSError as err:
         raise DemoError(f"{shown}: cannot be read ({err.strerror})") from None
+
+
+def is_file(path: Path) -> bool:
+    """An existing file; text that is no possible path (too long, a NUL) is not one, without an OSError."""
+    try:
+        return len(str(path)) < 4096 and Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def text_or_file(arg: str) -> str:
+    """A command-line argument that is a UTF-8 text file's path or else the text itself (CRLF read as LF);
+    a binary file is refused by name."""
+    path = Path(arg)
+    if is_file(path):
+        data = path.read_bytes()
+        if b"\0" in data[:8192]:
+            raise DemoError(f"{arg} looks like a binary file (it contains NUL bytes); give a text file")
+        arg = decode(data, arg)
+    return arg.replace("\r\n", "\n")

@@ -12,13 +12,11 @@ previous-token and induction scores on this input; `--json` adds every head's fu
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from demos.common.errors import DemoError
 from demos.common.runtime import run
-from demos.common.text import read as read_text
+from demos.common.text import text_or_file
 from demos.induction.task import induction_targets
 
 TOP = 3
@@ -45,17 +43,8 @@ def parse(text: str, sidecar: dict) -> list[int]:
     return tokens
 
 
-def is_file(path: Path) -> bool:
-    """An existing file; text that is no possible path (too long, a NUL) is not one, without an OSError."""
-    try:
-        return len(str(path)) < 4096 and path.is_file()
-    except (OSError, ValueError):
-        return False
-
-
 def load_input(arg: str, sidecar: dict) -> dict:
-    path = Path(arg)
-    text = read_text(path) if is_file(path) else arg
+    text = text_or_file(arg)
     return {"tokens": "".join(sidecar["preprocessing"]["alphabet"][t] for t in parse(text, sidecar))}
 
 
