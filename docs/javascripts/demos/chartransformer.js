@@ -6,7 +6,7 @@
 
 import { button } from "../runtime.js";
 import { coloredText, shadeAll } from "../parts/colored-text.js";
-import { addStyle, linesGrid, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName, topK } from "./induction/attention.js";
+import { addStyle, linesGrid, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName, topK } from "../parts/attention.js";
 
 const WINDOW = 24; // characters shown in the line view, up to the picked one
 

@@ -7,8 +7,9 @@
 
 import { button } from "../runtime.js";
 import { coloredText } from "../parts/colored-text.js";
-import { addStyle, linesGrid, argmax, attentionLines, headGrid, headNames, headScores, HEAD_COLOURS, inductionTargets, lookupPanel,
-  mapRow, probabilityBars, shortName, topK } from "./induction/attention.js";
+import { addStyle, linesGrid, argmax, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName,
+  topK } from "../parts/attention.js";
+import { headScores, inductionTargets, lookupPanel } from "./induction/attention.js";
 import { mulberry32 } from "./charlstm/sampler.js";
 
 const TOP = 3;
