@@ -7,7 +7,6 @@
 import { slider } from "./parts/scene-editor.js";
 
 // The scene editor moved to parts/scene-editor.js; re-exported for the demos that import it from here.
-export { currentScene, onScene, sceneEditor, setScene, slider } from "./parts/scene-editor.js";
 
 /** IoU of two boxes. */
 export function iou(a, b) {
@@ -114,19 +113,6 @@ export function toChw(rgba, width, height) {
   }
   return out;
 }
-
-/** RGBA pixels of a PNG given as base64 (the sidecars' golden scenes). */
-export async function decodePng(base64, size) {
-  const image = new Image();
-  image.src = `data:image/png;base64,${base64}`;
-  await image.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
-  const pen = canvas.getContext("2d", { willReadFrequently: true });
-  pen.drawImage(image, 0, 0);
-  return pen.getImageData(0, 0, size, size).data;
-}
-
 
 /**
  * The controls both detectors share: confidence and NMS IoU sliders (from the sidecar's options), an

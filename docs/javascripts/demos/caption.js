@@ -5,10 +5,10 @@
 // model's caption has its attention over the scene (the paper's figure, live) and as an 8×8 heat map.
 // `python -m demos run caption scene.png --set beam=K --json` prints the same beams and log-probabilities.
 
-import { decodePng } from "../detection.js";
 import { button } from "../runtime.js";
 import { currentScene, onScene, sceneEditor, setScene, slider } from "../parts/scene-editor.js";
 import { parseOption } from "../sidecar.js";
+import { decodePng } from "../parts/png.js";
 import * as pipeline from "./caption/pipeline.js";
 import { captionScene } from "./caption/scene.js";
 import * as view from "./caption/view.js";
@@ -233,7 +233,7 @@ export function mount(box, ctx) {
   // ---- until the models are loaded: the golden example computed at export -------------------------------
   const golden = sidecar.golden[0];
   const toIds = (b) => ({ ...b, words: b.words.map((w) => vocab.indexOf(w)), extras: b.attention ?? [], steps: b.word_logp });
-  decodePng(golden.input.png, size).then((rgba) => {
+  decodePng(golden.input.png).then(({ rgba }) => {
     if (!currentScene()) setScene({ rgba, source: "golden" });
     const out = golden.output;
     shown = { rgba, attend: { beams: out.attend.beams.map(toIds), live: [] }, show: out.show, step: 0, done: true };

@@ -7,6 +7,7 @@
 
 import { button } from "../runtime.js";
 import { drawHeatmap } from "../parts/heatmap.js";
+import { decodePng } from "../parts/png.js";
 import { decode16, planes, relative, stats } from "./mvsnet/geometry.js";
 import { grey, planeSweep, warpedView } from "./mvsnet/sweep.js";
 import { drawCurve, el, figure, pointCloud } from "./mvsnet/view.js";
@@ -21,19 +22,6 @@ const METHODS = [
 ];
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
-
-/** A base64 PNG → { rgba: Uint8ClampedArray, width, height } (decoded by the browser, lossless). */
-async function decodePng(b64) {
-  const image = new Image();
-  image.src = `data:image/png;base64,${b64}`;
-  await image.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = image.naturalWidth;
-  canvas.height = image.naturalHeight;
-  const g = canvas.getContext("2d", { willReadFrequently: true });
-  g.drawImage(image, 0, 0);
-  return { rgba: g.getImageData(0, 0, canvas.width, canvas.height).data, width: canvas.width, height: canvas.height };
-}
 
 /** The model's four inputs as onnxruntime tensors (images / 255, matrices at a quarter size, planes). */
 export function modelInputs(ort, scene, depths) {

@@ -3,9 +3,9 @@
 // per region, which also gives class-specific box deltas — each proposal moved by its class's deltas,
 // then per-class NMS. Same steps as demos/rcnn/infer.py.
 
-import { CLASS_COLOURS, decodePng, detectionPanel, drawBox, nms, percent, regress, warp } from "../detection.js";
+import { CLASS_COLOURS, detectionPanel, drawBox, nms, percent, regress, warp } from "../detection.js";
 import { selectiveSearch } from "./rcnn/selective-search.js";
-import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
+import { currentScene, offerGoldenScene, onScene, sceneEditor } from "../parts/scene-editor.js";
 
 /** Loaded by the runtime before mount: the detection demos' shared stylesheet. */
 export const styles = ["../../stylesheets/detection.css"];
@@ -117,10 +117,6 @@ export function mount(box, ctx) {
   state = { boxes: golden.output.proposals, probs: golden.output.probs, deltas: golden.output.deltas, timing: null };
   draw();
   ctx.status("Example: a held-out scene, its proposals and their class probabilities as computed at export. Place a shape or ask for a new scene to run the pipeline in your browser.");
-  if (!currentScene()) {
-    decodePng(golden.input.png, size)
-      .then((rgba) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
-      .catch(ctx.error);
-  }
+  offerGoldenScene(golden.input.png, ctx.error);
   ctx.whenNeeded(run);
 }

@@ -4,7 +4,9 @@
 // sensitivity (every patch position in one batch through visualize.onnx). Mirrors
 // demos/visualize/infer.py: `python -m demos run visualize scene.png` prints the same numbers.
 
-import { currentScene, decodePng, onScene, sceneEditor, setScene, slider, toChw } from "../detection.js";
+import { toChw } from "../detection.js";
+import { currentScene, offerGoldenScene, onScene, sceneEditor, slider } from "../parts/scene-editor.js";
+import { decodePng } from "../parts/png.js";
 
 /** Loaded by the runtime before mount: the detection demos' shared stylesheet. */
 export const styles = ["../../stylesheets/detection.css"];
@@ -229,17 +231,13 @@ export function mount(box, ctx) {
   const golden = sidecar.golden[0];
   const out = golden.output;
   const loadMap = async (canvas, png) => {
-    const rgba = await decodePng(png, size);
+    const { rgba } = await decodePng(png);
     paint(canvas, size, size, (i) => [rgba[4 * i], rgba[4 * i + 1], rgba[4 * i + 2]]);
   };
   draw({ ...out, target: out.top, layer: prep.layer, channel: prep.channel, patch: prep.patch, stride: prep.stride },
     () => Promise.all(["gradient", "guided", "deconvnet"].map((name) => loadMap(views[name].canvas, out[name].png))).catch(ctx.error));
   ctx.status(`Example: a held-out ${golden.input.label}, as computed at export. Change the scene or a setting to run the models in your browser.`);
-  if (!currentScene()) {
-    decodePng(golden.input.png, size)
-      .then((rgba) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
-      .catch(ctx.error);
-  }
+  offerGoldenScene(golden.input.png, ctx.error);
   // The reader's first touch of the box loads the models and runs them once: when that touch also
   // changes the scene, the scene's own run is the one (it starts in the same event, before this timer).
   ctx.whenNeeded(() => setTimeout(() => { if (!busy && !runs) run(); }, 0));

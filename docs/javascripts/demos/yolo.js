@@ -2,8 +2,8 @@
 // confidence threshold and non-maximum suppression run here, on that grid, exactly as in
 // demos/yolo/infer.py (both use the decoding and NMS of ../detection.js / demos/common/detection.py).
 
-import { CLASS_COLOURS, decodePng, decodeYolo, detectionPanel, drawBox, nms, pick, toChw } from "../detection.js";
-import { currentScene, onScene, sceneEditor, setScene } from "../parts/scene-editor.js";
+import { CLASS_COLOURS, decodeYolo, detectionPanel, drawBox, nms, pick, toChw } from "../detection.js";
+import { currentScene, offerGoldenScene, onScene, sceneEditor } from "../parts/scene-editor.js";
 
 /** Loaded by the runtime before mount: the detection demos' shared stylesheet. */
 export const styles = ["../../stylesheets/detection.css"];
@@ -135,10 +135,6 @@ export function mount(box, ctx) {
   grid = Float32Array.from(golden.output.grid.flat(2));
   draw();
   ctx.status("Example: a held-out scene and its grid as computed at export. Place a shape or ask for a new scene to run the model in your browser.");
-  if (!currentScene()) {
-    decodePng(golden.input.png, size)
-      .then((rgba) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
-      .catch(ctx.error);
-  }
+  offerGoldenScene(golden.input.png, ctx.error);
   ctx.whenNeeded(run);
 }

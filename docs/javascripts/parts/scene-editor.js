@@ -20,6 +20,7 @@
 // currently shows into it, e.g. editor.describe("2 objects found: circle 0.97, cross 0.88.").
 
 import { button, savePng } from "../runtime.js";
+import { decodePng } from "./png.js";
 import { farColour, insideShape, makeBackground, makeHardScene, randomShapes, renderScene } from "./scenes.js";
 
 const listeners = new Set();
@@ -36,6 +37,14 @@ export function setScene(scene) {
 }
 
 /** Call `fn(scene)` on every scene change while `box` is on the page. */
+/** Until the reader or a demo sets one, the page's scene is `base64` (an exported golden PNG). */
+export function offerGoldenScene(base64, onError) {
+  if (currentScene()) return;
+  decodePng(base64)
+    .then(({ rgba }) => { if (!currentScene()) setScene({ rgba, source: "golden" }); })
+    .catch(onError);
+}
+
 export function onScene(box, fn) {
   const listener = (scene) => (box.isConnected ? fn(scene) : listeners.delete(listener));
   listeners.add(listener);
