@@ -191,6 +191,8 @@ def test_training_smoke_run_writes_metrics_and_snippets(tmp_path, monkeypatch):
     from demos.common import checkpoint
     monkeypatch.setattr(train, "STEPS", 3)
     monkeypatch.setattr(train, "ANALYSIS_WINDOWS", 2)
+    monkeypatch.setattr(train, "LOG_EVERY", 1)
+    monkeypatch.setattr(train, "CURVE_EVERY", 2)
     windows = train.held_out_windows
     monkeypatch.setattr(train, "held_out_windows", lambda corpus: windows(corpus)[:3])
     monkeypatch.setattr(report, "RESULTS", tmp_path)
@@ -199,12 +201,16 @@ def test_training_smoke_run_writes_metrics_and_snippets(tmp_path, monkeypatch):
     metrics = train.main()
     assert metrics["steps"] == 3 and metrics["held_out_chars"] == sum(len(w.text) for w in windows(pysource.load())[:3])
     assert metrics["held_out_bits_per_char"] < metrics["random_init_bits_per_char"] + 0.5
+    assert [s for s, _, _ in metrics["curve"]] == [1, 2, 3] and [s for s, _ in metrics["held_out_curve"]] == [2]
+    assert metrics["curve_windows"] == 3 and all(0 < bits < 8 for _, bits in metrics["held_out_curve"])
+    assert json.loads((tmp_path / "curve.json").read_text())["held_out_curve"] == metrics["held_out_curve"]
     assert (tmp_path / "charlstm" / "state.pt").is_file() and "not met" in (tmp_path / "features.md").read_text()
     assert (tmp_path / "gates.svg").read_text().count("<circle") == 3 * CARD["config"]["hidden"]
     again = train.main(["--measure-only"])                  # the saved weights, measured again: the same numbers
     assert again["measured_by"].endswith("--measure-only") and again["steps"] == 3
     assert again["features"] == metrics["features"] and again["extra_features"] == metrics["extra_features"]
     assert again["held_out_bits_per_char"] == metrics["held_out_bits_per_char"]
+    assert again["held_out_curve"] == metrics["held_out_curve"]             # the recorded curve is kept
 
 
 def test_a_window_inside_a_docstring_is_labelled_from_its_file():

@@ -51,9 +51,12 @@ def test_torch_rebuilt_from_onnx_matches_onnxruntime(session):
 
 
 def test_table_and_figure_are_the_recorded_metrics():
-    m = dict(CARD["metrics"], curve=CARD["figures"]["curve"]["train"], held_out_curve=CARD["figures"]["curve"]["held_out"])
+    m = report.recorded(CARD)
     assert (ROOT / "demos" / "chartransformer" / "results" / "comparison.md").read_text() == report.table(m)
-    assert (ROOT / "docs" / "assets" / "figures" / "chartransformer-training.svg").read_text() == report.figure(m)
+    svg = (ROOT / "docs" / "assets" / "figures" / "chartransformer-training.svg").read_text()
+    assert svg == report.figure(m, report.lstm_curve())
+    assert (ROOT / "demos" / "chartransformer" / "results" / "curve.md").read_text() == report.caption(m, report.lstm_curve())
+    assert svg.count("<polyline") == 4 and "LSTM, held-out" in svg and "Transformer, held-out" in svg
     assert m["parameters"] == sum(np.prod(s) for s in [p.shape for p in build(CARD["config"]).parameters()])
     assert abs(m["parameters"] - m["lstm_parameters"]) / m["lstm_parameters"] < 0.05
 
@@ -127,7 +130,7 @@ def test_training_smoke(monkeypatch):
     saved = {}
     monkeypatch.setattr(train.checkpoint, "save", lambda name, model, metrics: saved.update(metrics=metrics))
     monkeypatch.setattr(train, "EVAL_EVERY_NTH", 400)
-    monkeypatch.setattr(train, "CURVE_WINDOWS", 1)
+    monkeypatch.setattr(train.lstm_train, "CURVE_WINDOWS", 1)
     monkeypatch.setattr(train, "CURVE_EVERY", 4)
     monkeypatch.setattr(train, "LOG_EVERY", 2)
     metrics = train.main(steps=4, write=False)

@@ -2,7 +2,8 @@
 
 Written by train.py into demos/charlstm/results/: `features.md` (best cell per feature, trained vs
 random init), `gates.md` (gate saturation), `cells.json` (every cell's correlation and saturation,
-which the export copies into the sidecar for the page's cell picker); and the saturation plot
+which the export copies into the sidecar for the page's cell picker), `curve.json` (the run's learning
+curve, drawn beside the char Transformer's on the attention page); and the saturation plot
 docs/assets/figures/charlstm-gates.svg.
 """
 from __future__ import annotations
@@ -113,6 +114,19 @@ def write(metrics: dict, trained: dict, baseline: dict) -> None:
                             for g, s in trained["saturation"].items()}}
     (RESULTS / "cells.json").write_text(json.dumps(cells, separators=(",", ":")) + "\n")
     GATES_SVG.write_text(gates_svg(cells["saturation"]))
+    if metrics.get("curve"):
+        (RESULTS / "curve.json").write_text(curve_json(metrics))
+
+
+CURVE_KEYS = ("measured_by", "steps", "batch", "unroll", "train_seconds", "train_cpu_seconds", "threads",
+              "held_out_bits_per_char", "curve_windows", "curve", "held_out_curve")
+
+
+def curve_json(metrics: dict) -> str:
+    """The learning curve with what it came from: [step, training bits/char, CPU seconds] and [step, bits/char
+    on the curve windows], the run's length and times, and where it ended on all held-out windows."""
+    rows = [f' "{k}": {json.dumps(metrics[k], separators=(",", ":"))}' for k in CURVE_KEYS if k in metrics]
+    return "{\n" + ",\n".join(rows) + "\n}\n"
 
 
 GATES_SVG = Path(__file__).resolve().parents[2] / "docs" / "assets" / "figures" / "charlstm-gates.svg"

@@ -23,6 +23,7 @@ from tqdm import trange
 from demos.charlstm import report
 from demos.charlstm.model import CharLSTM, CharLSTMConfig
 from demos.common import checkpoint, pysource
+from demos.common.curve import Curve
 from demos.common.errors import DemoError
 
 SEED = 0
@@ -33,6 +34,9 @@ LR, LR_END = 3e-3, 2e-4
 CLIP = 5.0
 WINDOW = 2000         # held-out text is measured in windows of the page's length, each from a zero state
 ANALYSIS_WINDOWS = 120  # windows used for correlations and gate statistics (240k characters)
+LOG_EVERY = 100       # the learning curve: training bits/char averaged over this many steps
+CURVE_EVERY = 250     # and held-out bits/char on CURVE_WINDOWS windows (the char Transformer's cadence)
+CURVE_WINDOWS = 3
 
 
 def streams(corpus: pysource.Corpus) -> torch.Tensor:
@@ -58,6 +62,11 @@ def held_out_windows(corpus: pysource.Corpus) -> list[Window]:
         windows += [Window(text[s:s + WINDOW], {k: v[s:s + WINDOW] for k, v in features.items()})
                     for s in range(0, len(text), WINDOW) if len(text[s:s + WINDOW]) > 1]
     return windows
+
+
+def curve_windows(windows: list) -> list:
+    """CURVE_WINDOWS held-out windows spread over the files, the same for the char Transformer's curve."""
+    return windows[:: len(windows) // CURVE_WINDOWS][:CURVE_WINDOWS]
 
 
 def bits_per_char(model: CharLSTM, windows: list[Window]) -> float:
@@ -154,21 +163,24 @@ def main(argv=None) -> dict:
     windows = held_out_windows(corpus)
     if args.measure_only:
         model, recorded = saved_weights(model)
-        run = {k: recorded[k] for k in ("steps", "batch", "unroll", "train_seconds", "train_cpu_seconds", "threads")
-               if k in recorded}
+        run = {k: recorded[k] for k in ("steps", "batch", "unroll", "train_seconds", "train_cpu_seconds", "threads",
+                                        "curve", "held_out_curve", "curve_windows") if k in recorded}
         run["measured_by"] = "python -m demos.charlstm.train --measure-only"
     else:
-        run = fit(model, streams(corpus))
+        run = fit(model, streams(corpus), curve_windows(windows))
         run["measured_by"] = "python -m demos train charlstm"
     return record(model, random_init, corpus, windows, run)
 
 
-def fit(model: CharLSTM, data: torch.Tensor) -> dict:
-    """STEPS of truncated backpropagation through the BATCH streams; returns what the run took."""
+def fit(model: CharLSTM, data: torch.Tensor, curve_at: list[Window]) -> dict:
+    """STEPS of truncated backpropagation through the BATCH streams; returns what the run took and its
+    learning curve: [step, training bits/char, CPU seconds] every LOG_EVERY steps and [step, bits/char on
+    the `curve_at` windows] every CURVE_EVERY steps."""
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, STEPS, eta_min=LR_END)
     vocab = model.config.vocab
     state, pos, start, cpu_start = None, 0, time.perf_counter(), time.process_time()
+    curve = Curve(LOG_EVERY, CURVE_EVERY)
     for step in (bar := trange(STEPS, desc="charlstm", unit="step", mininterval=20)):
         if pos + UNROLL + 1 > data.shape[1]:
             state, pos = None, 0                       # a new pass over the text
@@ -183,11 +195,13 @@ def fit(model: CharLSTM, data: torch.Tensor) -> dict:
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
         optimizer.step()
         schedule.step()
-        if step % 200 == 0:
-            bar.set_postfix(train_bits=f"{loss.item() / math.log(2):.3f}")
+        curve.step(step, loss.item() / math.log(2), lambda: bits_per_char(model, curve_at))
+        if curve.train and (step + 1) % LOG_EVERY == 0:
+            bar.set_postfix(train_bits=curve.train[-1][1], refresh=False)
     return {"steps": STEPS, "batch": BATCH, "unroll": UNROLL, "threads": 1,
             "train_seconds": round(time.perf_counter() - start, 1),
-            "train_cpu_seconds": round(time.process_time() - cpu_start, 1)}
+            "train_cpu_seconds": round(time.process_time() - cpu_start, 1),
+            "curve": curve.train, "held_out_curve": curve.held_out, "curve_windows": len(curve_at)}
 
 
 def record(model: CharLSTM, random_init: CharLSTM, corpus: pysource.Corpus, windows: list[Window],

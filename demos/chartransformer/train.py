@@ -29,6 +29,7 @@ from demos.charlstm import train as lstm_train
 from demos.chartransformer import report
 from demos.chartransformer.model import CharTransformer, CharTransformerConfig
 from demos.common import checkpoint, pysource
+from demos.common.curve import Curve
 from demos.induction.model import n_params
 
 SEED = 0
@@ -37,9 +38,7 @@ CPU_LIMIT = 602.0      # seconds: the char-LSTM's recorded training time (export
 WALL_LIMIT = 16 * 60.0  # seconds of training: with the final scoring, one run stays within the project's 20 min
 LR, LR_END, WARMUP = 2e-3, 1e-4, 200
 WEIGHT_DECAY, CLIP = 0.01, 1.0
-LOG_EVERY = 100        # training loss is averaged over this many steps
-CURVE_EVERY = 250      # held-out bits/char on CURVE_WINDOWS windows (2,000 characters each)
-CURVE_WINDOWS = 3
+LOG_EVERY, CURVE_EVERY = lstm_train.LOG_EVERY, lstm_train.CURVE_EVERY   # the LSTM's curve, point for point
 EVAL_EVERY_NTH = 8     # the final comparison reads every 8th held-out window (both models)
 
 
@@ -99,14 +98,14 @@ def main(argv=None, steps: int = STEPS, wall_limit: float = WALL_LIMIT, write: b
     corpus = pysource.load(pysource.PINNED_SHA256, pysource.PINNED_PYTHON)
     data = torch.from_numpy(pysource.encode("\n".join(text for _, text in corpus.train)))
     windows = held_out_texts(corpus)
-    curve_windows = windows[:: len(windows) // CURVE_WINDOWS][:CURVE_WINDOWS]
+    curve_windows = lstm_train.curve_windows(windows)
     model = CharTransformer(CharTransformerConfig(vocab=len(pysource.VOCAB)))
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
     rest = [p for n, p in model.named_parameters() if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": WEIGHT_DECAY},
                                    {"params": rest, "weight_decay": 0.0}], lr=LR)
     offsets = torch.arange(CONTEXT + 1)
-    curve, held_curve, running = [], [], []
+    curve = Curve(LOG_EVERY, CURVE_EVERY)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     progress, stopped_by = 0.0, "steps"
     for step in (bar := trange(steps, desc="chartransformer", unit="step", mininterval=20)):
@@ -125,13 +124,9 @@ def main(argv=None, steps: int = STEPS, wall_limit: float = WALL_LIMIT, write: b
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP)
         optimizer.step()
-        running.append(loss.item() / math.log(2))
-        if (step + 1) % LOG_EVERY == 0:
-            curve.append([step + 1, round(float(np.mean(running)), 4), round(time.process_time() - cpu0, 1)])
-            running = []
-            bar.set_postfix(train_bits=curve[-1][1], refresh=False)
-        if (step + 1) % CURVE_EVERY == 0:
-            held_curve.append([step + 1, round(bits_per_char(model, curve_windows), 4)])
+        curve.step(step, loss.item() / math.log(2), lambda: bits_per_char(model, curve_windows))
+        if curve.train and (step + 1) % LOG_EVERY == 0:
+            bar.set_postfix(train_bits=curve.train[-1][1], refresh=False)
     done = step if progress >= 1.0 else steps
     cpu_seconds, wall_seconds = time.process_time() - cpu0, time.perf_counter() - wall0
     chosen = windows[::EVAL_EVERY_NTH]
@@ -150,7 +145,7 @@ def main(argv=None, steps: int = STEPS, wall_limit: float = WALL_LIMIT, write: b
         "chars_seen": done * BATCH * CONTEXT, "cpu_seconds": round(cpu_seconds, 1),
         "wall_seconds": round(wall_seconds, 1), "cpu_limit": CPU_LIMIT, "wall_limit": wall_limit,
         "threads": 1, "parameters": n_params(model), "lr": LR, "positions": "ALiBi",
-        "curve": curve, "held_out_curve": held_curve, "curve_windows": len(curve_windows),
+        "curve": curve.train, "held_out_curve": curve.held_out, "curve_windows": len(curve_windows),
     }
     if write:
         report.write(metrics)
