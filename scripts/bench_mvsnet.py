@@ -1,5 +1,5 @@
 """Time MVSNet's two exported models on onnxruntime (Python, one thread) and onnxruntime-web (WASM, one
-thread, in Node), on 3 rendered views of 80×64 and on the motorcycle pair at 192×128, and the page's
+thread, in Node), on 3 rendered views of 160×128 and on the motorcycle pair at 192×128, and the page's
 plane sweep (Node) against numpy's. Prints the median of `--runs` runs (after one warm-up).
 
     .venv/bin/python scripts/bench_mvsnet.py [--runs 5]
@@ -72,7 +72,7 @@ def main(argv=None) -> None:
     card = sc.read("mvsnet")
     files = [MODELS_DIR / m["file"] for m in card["models"]]
     cases = []
-    for name, which in (("3 views 80x64", "held_out:0"), ("pair 192x128", "motorcycle")):
+    for name, which in (("3 views 160x128", "held_out:0"), ("pair 192x128", "motorcycle")):
         v = views.views(which)
         x = infer.feeds({**v, "depth_range": [float(d) for d in v["depth_range"]]}, card["config"]["planes"])
         cases.append({"name": name, "x": x, "v": v})

@@ -18,7 +18,7 @@ from demos.common.paths import ROOT
 from demos.common.runtime import open_sessions, run
 from demos.mvsnet import data, evaluate, geometry, infer, planesweep, train, views
 from demos.mvsnet.export import OUTPUTS, PROBES
-from demos.mvsnet.model import MVSNet, MVSNetConfig, warp
+from demos.mvsnet.model import MVSNet, MVSNetConfig, fold_batch_norm, warp
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +78,23 @@ def test_warp_of_the_reference_is_the_identity_and_follows_the_homography():
     assert torch.allclose(out[1, :, 1, :, :-1], feats[1, :, :, 1:], atol=1e-6)   # depth 2: one pixel over
     assert torch.allclose(out[1, :, 0, :, :-2], feats[1, :, :, 2:], atol=1e-6)   # depth 1: two pixels over
     assert torch.all(out[1, :, 0, :, -2:] == 0)                                  # outside the view: zeros
+
+
+@pytest.mark.parametrize("unet", [(4, 4, 4), []])
+def test_folding_batch_norm_keeps_every_output(unet):
+    torch.manual_seed(0)
+    model = MVSNet(MVSNetConfig(features=4, unet=unet, refine=4))
+    for bn in (m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)):
+        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 2), bn.bias.data.uniform_(-1, 1)
+    folded = fold_batch_norm(model.eval())
+    assert not folded.config.batch_norm
+    assert not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) for m in folded.modules())
+    args = (torch.rand(2, 3, 32, 48), torch.eye(3).repeat(2, 1, 1), torch.tensor([[0.0, 0, 0], [1.0, 0, 0]]),
+            torch.linspace(2, 6, 8))
+    with torch.no_grad():
+        for a, b in zip(model(*args), folded(*args)):
+            assert_allclose(b.numpy(), a.numpy(), rtol=1e-4, atol=1e-5)
 
 
 def test_plane_sweep_finds_a_textured_fronto_parallel_plane():

@@ -99,9 +99,13 @@ def test_geometry_and_plane_sweep_match_numpy_on_a_rendered_scene(tmp_path, scen
     assert out["planes"] == depths.tolist()  # bit for bit, as numpy.linspace
     assert_allclose(out["grey0"], planesweep.grey(scene["images"])[0].ravel()[:50], rtol=0, atol=0)
     ours = planesweep.plane_sweep(scene["images"], scene["K"], scene["R"], scene["t"], depths)
-    assert_allclose(np.array(out["cost"]).reshape(ours["cost"].shape), ours["cost"], rtol=0, atol=1e-12)
-    assert np.array_equal(np.array(out["index"]).reshape(ours["index"].shape), ours["index"])
-    expected = evaluate.stats(ours["depth"], scene["depth"].astype(np.float64), float(depths[1] - depths[0]))
+    # the same arithmetic; the integral images of 160×128 views reach ~10⁴, so float64 rounding ~1e-12
+    assert_allclose(np.array(out["cost"]).reshape(ours["cost"].shape), ours["cost"], rtol=0, atol=1e-11)
+    index = np.array(out["index"]).reshape(ours["index"].shape)
+    differ = np.nonzero(index != ours["index"])     # winners differ only where two planes tie to rounding
+    assert len(differ[0]) <= index.size // 1000
+    assert np.all(np.abs(ours["cost"][(index[differ], *differ)] - ours["cost"][(ours["index"][differ], *differ)]) < 1e-11)
+    expected = evaluate.stats(depths[index], scene["depth"].astype(np.float64), float(depths[1] - depths[0]))
     assert out["stats"]["pixels"] == expected["pixels"]
     assert out["stats"]["mean_abs_error"] == pytest.approx(expected["mean_abs_error"], abs=1e-4)
     assert out["stats"]["within_one_plane"] == pytest.approx(expected["within_one_plane"], abs=1e-4)
@@ -109,7 +113,7 @@ def test_geometry_and_plane_sweep_match_numpy_on_a_rendered_scene(tmp_path, scen
     # the point cloud: every third pixel at its plane-sweep depth, K⁻¹ [x, y, 1] · d, turned y-up
     ys, xs = np.divmod(np.arange(ours["depth"].size)[::3], ours["depth"].shape[1])
     rays = np.linalg.inv(scene["K"][0]) @ np.stack([xs, ys, np.ones_like(xs)])
-    points = (rays * ours["depth"].ravel()[::3]).T * [1, -1, -1]
+    points = (rays * depths[index].ravel()[::3]).T * [1, -1, -1]
     assert_allclose(np.array(out["cloud"]).reshape(-1, 3), points, rtol=1e-6, atol=1e-6)
     # decode16 inverts the export's encoding: R, G = high and low byte, B < 128 = unknown
     c = codes.reshape(-1, 4)

@@ -23,10 +23,10 @@ from functools import cache
 
 import numpy as np
 
-HEIGHT, WIDTH = 64, 80           # rendered views (pixels)
-FOCAL = 80.0                     # focal length of every rendered camera (pixels)
+HEIGHT, WIDTH = 128, 160         # rendered views (pixels): quarter-size feature maps of 40×32
+FOCAL = 160.0                    # focal length of every rendered camera (pixels)
 DEPTH_RANGE = (2.0, 6.0)         # every rendered surface lies in here (the planes' range)
-BASELINE = (0.5, 0.75)           # sideways offset of the source cameras: 10-28 px of parallax across the range
+BASELINE = (0.5, 0.75)           # sideways offset of the source cameras: 20-56 px of parallax across the range
 SPLITS = {"train": 1, "held_out": 2}
 TEXTURES = ("brick", "grass", "gravel", "checker", "stripes", "noise", "faint")
 

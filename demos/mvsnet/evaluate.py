@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from demos.common.paths import ROOT
+from demos.mvsnet import data
 
 HELD_OUT = 40
 THRESHOLDS = [round(0.1 * k, 1) for k in range(10)]
@@ -67,7 +68,7 @@ def run_model(model, images, K, R, t, depths):
 
 
 def measure(models: dict, runs: dict) -> dict:
-    from demos.mvsnet import data, geometry, planesweep
+    from demos.mvsnet import geometry, planesweep
     from demos.mvsnet.train import scenes
     planes = models["mvsnet"].config.planes
     depths = geometry.planes(*data.DEPTH_RANGE, planes)
@@ -109,7 +110,7 @@ def write_snippets(m: dict) -> None:
     r, p = m["rendered"], m["motorcycle"]
     sp = m["plane_spacing"]
     lines = [f"Measured by `python -m demos train mvsnet` on {m['held_out_scenes']} held-out rendered scenes "
-             f"(3 views, 80×64, depth 2–6, {m['planes']} planes {sp:.3f} apart) and on the Middlebury motorcycle "
+             f"(3 views, {data.WIDTH}×{data.HEIGHT}, depth 2–6, {m['planes']} planes {sp:.3f} apart) and on the Middlebury motorcycle "
              f"pair (2 views, {m['motorcycle_size'][1]}×{m['motorcycle_size'][0]}, same planes; disparity error "
              "counted in pixels of scikit-image's 741-pixel-wide images):", "",
              "| method | rendered: mean abs. depth error | rendered: within one plane | motorcycle: mean abs. "
@@ -125,14 +126,12 @@ def write_snippets(m: dict) -> None:
     (RESULTS / "bar.md").write_text(
         f"On the held-out rendered scenes MVSNet's mean absolute depth error is {ratio:.2f}× the plane sweep's "
         f"({r['mvsnet']['mean_abs_error']:.3f} against {r['plane_sweep']['mean_abs_error']:.3f}): it {verdict}.\n")
-    t = m["training"]
-    n = t["mvsnet"].get("threads")                   # recorded since the runs on two threads
-    threads = f"{n} CPU thread{'s' if n > 1 else ''}" if n else "the CPU"
+    t, n = m["training"], m["training"]["mvsnet"]["threads"]
+    run = lambda k: (f"{t[k]['parameters']:,} parameters, {t[k]['steps']:,} steps in {t[k]['train_seconds'] / 60:.1f} min "
+                     f"({t[k]['cpu_seconds'] / 60:.1f} min of CPU time)")
     (RESULTS / "training.md").write_text(
-        f"Trained by `python -m demos train mvsnet` on {threads}: MVSNet {t['mvsnet']['parameters']:,} "
-        f"parameters, {t['mvsnet']['steps']:,} scenes in {t['mvsnet']['train_seconds'] / 60:.1f} min; without the "
-        f"3D U-Net {t['mvsnet_noreg']['parameters']:,} parameters, {t['mvsnet_noreg']['steps']:,} scenes in "
-        f"{t['mvsnet_noreg']['train_seconds'] / 60:.1f} min; {m['train_scenes']} training scenes.\n")
+        f"Trained by `python -m demos train mvsnet` on {n} CPU thread{'s' if n > 1 else ''}, one scene per step: "
+        f"MVSNet {run('mvsnet')}; without the 3D U-Net {run('mvsnet_noreg')}; {m['train_scenes']} training scenes.\n")
     rows = ["| confidence ≥ | rendered: pixels kept | rendered: within one plane | motorcycle: pixels kept | "
             "motorcycle: within one plane |", "|---|---|---|---|---|"]
     for a, b in zip(r["mvsnet"]["curve"], p["mvsnet"]["curve"]):

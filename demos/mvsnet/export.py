@@ -15,7 +15,7 @@ from demos.common.images import png_bytes
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_session, run
 from demos.mvsnet import data, geometry, infer, planesweep, views
-from demos.mvsnet.model import MVSNet, MVSNetConfig
+from demos.mvsnet.model import MVSNet, MVSNetConfig, fold_batch_norm
 
 EXAMPLES = ["held_out:0", "held_out:1", "held_out:2", "motorcycle"]
 OUTPUTS = ["depth", "confidence", "depth_initial", "probability", "cost", "variance"]
@@ -95,7 +95,8 @@ def held_out_errors(session, planes: int) -> list[float]:
 def main(argv=None) -> dict:
     models, metrics = {}, None
     for name in FILES:
-        models[name], metrics = load(name)
+        model, metrics = load(name)
+        models[name] = fold_batch_norm(model)
     for name, model in models.items():
         export_model(model, MODELS_DIR / FILES[name])
     sessions = {name: open_session(MODELS_DIR / f) for name, f in FILES.items()}

@@ -4,6 +4,10 @@ Yao, Luo, Li, Fang, Quan (2018), "MVSNet: Depth Inference for Unstructured Multi
 The four steps of the notes (docs/3d/mvsnet.md):
 
 1. a shared 2D CNN turns every view into feature maps at a quarter of its size;
+   as in the paper, convolutions but the last of a network are followed by batch normalisation, which
+   keeps the variance cost on a scale the softmax can use from the first steps (without it the untrained
+   cost barely varies along depth, and the network settles on predicting one depth everywhere);
+   `fold_batch_norm` folds it into the convolutions for export;
 2. each view's features are warped onto D fronto-parallel planes of the reference camera with a
    homography per plane (differentiable bilinear sampling, `grid_sample`), and the views are combined
    into one cost volume by their variance;
@@ -34,27 +38,34 @@ class MVSNetConfig:
     planes: int = 32         # depth hypotheses D (the paper trains with 192); divisible by 4
     unet: tuple = (8, 16, 32)  # channels of the 3D U-Net's three scales; () = no 3D regularisation
     refine: int = 16         # channels of the refinement CNN
+    batch_norm: bool = True  # False: the exported form, each BatchNorm folded into its convolution
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def conv2d(cin, cout, stride=1, relu=True):
-    layers = [nn.Conv2d(cin, cout, 3, stride, 1)]
-    return nn.Sequential(*layers, nn.ReLU()) if relu else layers[0]
+def block(conv, norm):
+    """A convolution, batch normalisation (as in the paper) and ReLU."""
+    bn = (nn.BatchNorm3d if conv.weight.dim() == 5 else nn.BatchNorm2d)(conv.out_channels)
+    return nn.Sequential(conv, bn, nn.ReLU()) if norm else nn.Sequential(conv, nn.ReLU())
 
 
-def conv3d(cin, cout, stride=1):
-    return nn.Sequential(nn.Conv3d(cin, cout, 3, stride, 1), nn.ReLU())
+def conv2d(cin, cout, stride=1, relu=True, norm=True):
+    conv = nn.Conv2d(cin, cout, 3, stride, 1)
+    return block(conv, norm) if relu else conv
+
+
+def conv3d(cin, cout, stride=1, norm=True):
+    return block(nn.Conv3d(cin, cout, 3, stride, 1), norm)
 
 
 class Features(nn.Module):
     """(V, 3, H, W) → (V, C, H/4, W/4); six convolutions, two with stride 2."""
 
-    def __init__(self, c: int):
+    def __init__(self, c: int, norm: bool):
         super().__init__()
-        self.net = nn.Sequential(conv2d(3, 8), conv2d(8, 8), conv2d(8, c, 2), conv2d(c, c),
-                                 conv2d(c, c, 2), conv2d(c, c, relu=False))
+        self.net = nn.Sequential(conv2d(3, 8, norm=norm), conv2d(8, 8, norm=norm), conv2d(8, c, 2, norm=norm),
+                                 conv2d(c, c, norm=norm), conv2d(c, c, 2, norm=norm), conv2d(c, c, relu=False))
 
     def forward(self, x):
         return self.net(x)
@@ -63,12 +74,12 @@ class Features(nn.Module):
 class UNet3D(nn.Module):
     """(1, C, D, h, w) → (1, 1, D, h, w): encoder–decoder over depth and space with skip connections."""
 
-    def __init__(self, c: int, widths: tuple):
+    def __init__(self, c: int, widths: tuple, norm: bool):
         super().__init__()
         a, b, cc = widths
-        self.enc0, self.enc1, self.enc2 = conv3d(c, a), conv3d(a, b, 2), conv3d(b, cc, 2)
-        self.up1 = nn.Sequential(nn.ConvTranspose3d(cc, b, 3, 2, 1, output_padding=1), nn.ReLU())
-        self.up0 = nn.Sequential(nn.ConvTranspose3d(b, a, 3, 2, 1, output_padding=1), nn.ReLU())
+        self.enc0, self.enc1, self.enc2 = conv3d(c, a, norm=norm), conv3d(a, b, 2, norm), conv3d(b, cc, 2, norm)
+        self.up1 = block(nn.ConvTranspose3d(cc, b, 3, 2, 1, output_padding=1), norm)
+        self.up0 = block(nn.ConvTranspose3d(b, a, 3, 2, 1, output_padding=1), norm)
         self.out = nn.Conv3d(a, 1, 3, 1, 1)
 
     def forward(self, x):
@@ -111,10 +122,12 @@ class MVSNet(nn.Module):
         super().__init__()
         self.config = config
         c = config.features
-        self.features = Features(c)
-        self.regularise = UNet3D(c, config.unet) if config.unet else nn.Conv3d(c, 1, 1)
+        n = config.batch_norm
+        self.features = Features(c, n)
+        self.regularise = UNet3D(c, config.unet, n) if config.unet else nn.Conv3d(c, 1, 1)
         r = config.refine
-        self.refine = nn.Sequential(conv2d(4, r), conv2d(r, r), conv2d(r, r), conv2d(r, 1, relu=False))
+        self.refine = nn.Sequential(conv2d(4, r, norm=n), conv2d(r, r, norm=n), conv2d(r, r, norm=n),
+                                    conv2d(r, 1, relu=False))
 
     def forward(self, images, rot, trans, depths):
         # --8<-- [start:forward]
@@ -138,3 +151,21 @@ class MVSNet(nn.Module):
         conf_up = F.interpolate(confidence[None, None], size=size, mode="bilinear", align_corners=False)[0, 0]
         return depth, conf_up, depth0, prob, cost, variance.mean(0)
         # --8<-- [end:forward]
+
+
+@torch.no_grad()
+def fold_batch_norm(model: MVSNet) -> MVSNet:
+    """The same function in eval mode without BatchNorm layers, each folded into the convolution before it
+    (w·γ/σ, (b − μ)·γ/σ + β): the form that is exported, so the ONNX file's weights rebuild the module."""
+    folded = MVSNet(MVSNetConfig(**{**model.config.to_dict(), "batch_norm": False}))
+    state = model.state_dict()
+    for name, seq in model.named_modules():
+        if isinstance(seq, nn.Sequential) and len(seq) == 3 and isinstance(seq[1], nn.modules.batchnorm._BatchNorm):
+            conv, bn = seq[0], seq[1]
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            out_dim = 1 if isinstance(conv, nn.ConvTranspose3d) else 0     # transposed: (in, out, k, k, k)
+            shape = [-1 if k == out_dim else 1 for k in range(conv.weight.dim())]
+            state[f"{name}.0.weight"] = conv.weight * scale.view(shape)
+            state[f"{name}.0.bias"] = (conv.bias - bn.running_mean) * scale + bn.bias
+    folded.load_state_dict({k: state[k] for k in folded.state_dict()})
+    return folded.eval()

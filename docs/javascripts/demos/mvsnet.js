@@ -221,7 +221,7 @@ export function mount(box, ctx) {
 
   let depthMap = null;
   function drawMaps(s, r) {
-    const cell = Math.max(1, Math.round(160 / s.w)); // 80 columns: 2 px a pixel; the pair's 192: 1 px
+    const cell = Math.max(1, Math.round(160 / s.w)); // the rendered 160 columns and the pair's 192: 1 px a pixel
     const highlight = state.pixel ? { row: state.pixel.row, col: state.pixel.col } : undefined;
     const title = METHODS.find((m) => m.key === r.method).label;
     const common = { rows: s.h, cols: s.w, cell, highlight };
