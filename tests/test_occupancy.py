@@ -1,4 +1,4 @@
-"""Occupancy networks: exact shape tests, the ONNX files against torch rebuilt from them, the sidecar's golden
+"""Occupancy networks: exact shape tests, the voxel ceiling's replay of the generator, the ONNX files against torch rebuilt from them, the sidecar's golden
 values, the CLI (mesh written, IoU printed, bad input refused with one line), and a training smoke run."""
 import json
 import shutil
@@ -14,7 +14,7 @@ from onnx import numpy_helper
 from demos.common import sidecar as sc
 from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_sessions
-from demos.occupancy import export, infer, mesh, shapes, train
+from demos.occupancy import ceiling, export, infer, mesh, shapes, train
 from demos.occupancy.model import build
 
 CARD = sc.read("occupancy")
@@ -77,6 +77,14 @@ def test_every_family_fits_the_cube_and_surface_points_lie_on_the_surface():
         steps = np.concatenate([np.eye(3), -np.eye(3)]) * 2e-4
         flips = [shapes.inside(shape, surface + s) for s in steps]
         assert (np.any(flips, axis=0) & ~np.all(flips, axis=0)).all(), family   # inside and outside within 2e-4
+
+
+def test_ceiling_replays_the_generator_and_keeps_only_shapes_with_the_same_voxels():
+    seed = train.shape_seed("held_out", 0)
+    shape, found = ceiling.consistent_shapes("torus", seed, np.random.default_rng(0), count=3)
+    assert shape == shapes.make("torus", np.random.default_rng(seed))
+    assert len(found) == 3 and all(np.array_equal(shapes.voxels(s), shapes.voxels(shape)) for s in found)
+    assert all(s != shape and s["family"] == "torus" for s in found)
 
 
 def test_onnx_matches_torch_rebuilt_from_it_on_golden_and_random_inputs(sessions, torch_model):
