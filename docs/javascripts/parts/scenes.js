@@ -33,19 +33,24 @@ export function shapeBox(kind, cx, cy, r, size) {
 const randInt = (lo, hi) => lo + Math.floor(Math.random() * (hi - lo)); // [lo, hi)
 const uniform = (lo, hi) => lo + Math.random() * (hi - lo);
 
+/** size × size RGB (Float64Array, row-major) of colour `base` plus a linear ramp across x and down y,
+ *  zero at the centre — every generated scene's background, as numpy computes it. */
+export function gradient(size, base, xRamp, yRamp) {
+  const rgb = new Float64Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      for (let k = 0; k < 3; k++) rgb[(y * size + x) * 3 + k] = base[k] + (x / size - 0.5) * xRamp[k] + (y / size - 0.5) * yRamp[k];
+    }
+  }
+  return rgb;
+}
+
 /** A random background: colour, gentle gradient and clutter (thin lines, dots), as in make_scene. */
 export function makeBackground(spec) {
   const size = spec.size;
   const base = [0, 1, 2].map(() => randInt(20, 236));
   const ramp = [0, 1].map(() => [0, 1, 2].map(() => uniform(-25, 25)));
-  const rgb = new Float64Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      for (let k = 0; k < 3; k++) {
-        rgb[(y * size + x) * 3 + k] = base[k] + (x / size - 0.5) * ramp[0][k] + (y / size - 0.5) * ramp[1][k];
-      }
-    }
-  }
+  const rgb = gradient(size, base, ramp[0], ramp[1]);
   const clutter = randInt(2, 6);
   for (let n = 0; n < clutter; n++) {
     const colour = [0, 1, 2].map(() => randInt(0, 256));
@@ -174,14 +179,7 @@ export function makeHardScene(spec, hard, rng = mathRandom, objects = null) {
   const count = objects === null ? rng.integers(1, spec.max_objects + 1) : objects;
   const base = rng.integers(40, 216, 3);
   const ramp = rng.uniform(-60, 60, 6);
-  const rgb = new Float64Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      for (let k = 0; k < 3; k++) {
-        rgb[(y * size + x) * 3 + k] = base[k] + (x / size - 0.5) * ramp[k] + (y / size - 0.5) * ramp[3 + k];
-      }
-    }
-  }
+  const rgb = gradient(size, base, ramp.slice(0, 3), ramp.slice(3));
   const tex = texture(rng, size);
   const amplitude = rng.uniform(10, 30, 3);
   rgb.forEach((v, i) => { rgb[i] = v + tex[Math.floor(i / 3)] * amplitude[i % 3]; });

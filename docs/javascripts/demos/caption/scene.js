@@ -4,7 +4,7 @@
 // (detection.js's mathRandom), so a new scene follows the training distribution without its seeds.
 
 import { iou } from "../../detection.js";
-import { insideShape, mathRandom, shapeBox } from "../../parts/scenes.js";
+import { gradient, insideShape, mathRandom, shapeBox } from "../../parts/scenes.js";
 
 /** Is (colour, shape) one of the pairs held out of training? */
 export function isNovel(spec, colour, shape) {
@@ -57,14 +57,7 @@ export function captionScene(spec, rng = mathRandom, { compositional = false, ob
   const size = spec.size;
   const base = rng.integers(200, 245, 3);
   const ramp = rng.uniform(-15, 15, 6);
-  const rgb = new Float64Array(size * size * 3);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      for (let k = 0; k < 3; k++) {
-        rgb[(y * size + x) * 3 + k] = base[k] + (x / size - 0.5) * ramp[k] + (y / size - 0.5) * ramp[3 + k];
-      }
-    }
-  }
+  const rgb = gradient(size, base, ramp.slice(0, 3), ramp.slice(3));
   const placed = (objects ?? layout(rng, spec, compositional)).map((o) => ({ ...o }));
   for (const o of placed) {
     const colour = spec.colours[o.colour];
