@@ -42,23 +42,24 @@ class CharLSTM(nn.Module):
     def inspect(self, tokens: torch.Tensor, state=None) -> dict[str, torch.Tensor]:
         """tokens (B, T) from state (h0, c0) (zero by default) -> every internal per position, each
         (B, T, H), and probs (B, T, V)."""
-        # The input of a one-hot step is a column of weight_ih: gathered for all steps at once.
-        x_proj = self.lstm.weight_ih_l0.T[tokens] + self.lstm.bias_ih_l0  # (B, T, 4H)
-        out = lstm_scan(x_proj, self.lstm.weight_hh_l0, self.lstm.bias_hh_l0, state)
+        # The input of a one-hot step is a column of weight_ih: gathered for all steps at once, with both
+        # biases, so that the recurrence itself is one matrix product and the gates.
+        x_proj = self.lstm.weight_ih_l0.T[tokens] + self.lstm.bias_ih_l0 + self.lstm.bias_hh_l0  # (B, T, 4H)
+        out = lstm_scan(x_proj, self.lstm.weight_hh_l0, state)
         out["probs"] = torch.softmax(self.head(out["h"]), dim=-1)     # (B, T, V)
         return out
 
 
-GATES = ("h", "c", "input_gate", "forget_gate", "output_gate", "candidate")
+GATES = ("h", "c", "input_gate", "forget_gate", "output_gate", "candidate")  # lstm_scan's outputs
 
 
-def lstm_scan(x_proj: torch.Tensor, weight_hh: torch.Tensor, bias_hh: torch.Tensor,
-              state=None) -> dict[str, torch.Tensor]:
+def lstm_scan(x_proj: torch.Tensor, weight_hh: torch.Tensor, state=None) -> dict[str, torch.Tensor]:
     """Run an nn.LSTM layer's recurrence from `state` (h0, c0), each (B, H), zero by default, keeping
-    everything: x_proj (B, T, 4H) is W_ih x + b_ih for every step; returns each of GATES as (B, T, H).
+    everything: x_proj (B, T, 4H) is W_ih x + b_ih + b_hh for every step; returns each of GATES as (B, T, H).
 
     `scan` (a torch higher-order op) exports as one ONNX Scan node, so the whole sequence is one call
-    with a dynamic length; a Python loop would be unrolled into the graph instead.
+    with a dynamic length; a Python loop would be unrolled into the graph instead. The step is kept to
+    the few nodes it needs (one per gate, no stacking): each node costs a dispatch per character.
     """
     if state is None:
         b, _, four_h = x_proj.shape
@@ -66,15 +67,18 @@ def lstm_scan(x_proj: torch.Tensor, weight_hh: torch.Tensor, bias_hh: torch.Tens
 
     def step(carry, x):                                               # x (B, 4H)
         h, c = carry
-        z = x + h @ weight_hh.T + bias_hh                             # (B, 4H)
+        z = x + h @ weight_hh.T                                       # (B, 4H)
         i, f, g, o = z.chunk(4, dim=-1)                               # PyTorch's gate order
         i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
         c = f * c + i * g
         h = o * torch.tanh(c)
-        return (h, c), torch.stack([h, c, i, f, o, g], dim=1)         # (B, 6, H)
+        # a step may not return its carry as an output: h and c are cloned
+        return (h, c), (h.clone(), c.clone(), i, f, o, g)             # each (B, H)
 
-    _, ys = scan(step, tuple(state), x_proj, dim=1)                 # (B, T, 6, H)
-    return dict(zip(GATES, ys.unbind(2)))
+    _, ys = scan(step, tuple(state), x_proj, dim=1)                 # each (B, T, H)
+    return dict(zip(GATES, ys))
+
+
 # --8<-- [end:model]
 
 

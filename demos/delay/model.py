@@ -54,7 +54,7 @@ class DelayNets(nn.Module):
     def inspect(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
         """x (B, T, inputs) -> the LSTM's internals (B, T, H) and every network's h and probs per step."""
         lstm = self.lstm
-        out = lstm_scan(x @ lstm.weight_ih_l0.T + lstm.bias_ih_l0, lstm.weight_hh_l0, lstm.bias_hh_l0)
+        out = lstm_scan(x @ lstm.weight_ih_l0.T + lstm.bias_ih_l0 + lstm.bias_hh_l0, lstm.weight_hh_l0)
         out["gru_h"] = gru_scan(x, self.gru)
         out["rnn_h"] = rnn_scan(x, self.rnn)
         for kind, h in (("lstm", out["h"]), ("gru", out["gru_h"]), ("rnn", out["rnn_h"])):
