@@ -131,7 +131,7 @@ def test_without_webgl_the_box_says_so_and_the_slice_still_runs(tab):
     page = tab.open(PAGE)
     box = page.locator(BOX)
     box.scroll_into_view_if_needed()
-    page.wait_for_function("sel => document.querySelector(sel + ' .inn-occ__view').textContent.includes('WebGL is not available')", arg=BOX)
+    page.wait_for_function("sel => document.querySelector(sel + ' .inn-occ__view')?.textContent.includes('WebGL is not available')", arg=BOX)
     box.locator(".inn-occ__slice").focus()
     r = json.loads(result(page))
     assert r["triangles"] > 100 and sum(r["counts"]) > 1000
