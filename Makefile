@@ -48,7 +48,7 @@ compare: install
 
 ## ---- tests ----------------------------------------------------------------
 test: install $(CHROMIUM)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 bench: install $(CHROMIUM)
 	$(PY) scripts/bench_site.py
