@@ -2,9 +2,6 @@
 every width, unended beams, alpha), pipeline.js on onnxruntime-web's WASM build = infer.predict on the golden
 and on fresh scenes (same words, log-probabilities within 1e-4), scene.js = data.scene from numpy's draws,
 and the bad-input checks with the CLI's messages."""
-import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -14,20 +11,10 @@ from demos.common import sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_sessions
+from tests.nodejs import JS, NODE, REPLAY_JS, RecordedDraws, run_module
 
-NODE = shutil.which("node")
-JS = ROOT / "docs" / "javascripts" / "demos" / "caption"
+CAPTION = JS / "demos" / "caption"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
-
-
-def node(script: str, payload) -> object:
-    """Run an ES module with `input` (the JSON payload, read from stdin) and return what it prints."""
-    head = ("const chunks = []; for await (const c of process.stdin) chunks.push(c);\n"
-            "const input = JSON.parse(Buffer.concat(chunks).toString());\n")
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e", head + script], input=json.dumps(payload),
-                          check=False, capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
 
 
 # ---- search ---------------------------------------------------------------------------------------------
@@ -53,9 +40,9 @@ def python_search(table, width, max_len, alpha, start=1, end=2):
 
 
 SEARCH_JS = f"""
-import * as s from "{(JS / 'search.js').as_uri()}";
+import * as s from "{(CAPTION / 'search.js').as_uri()}";
 const out = [];
-for (const c of input) {{
+for (const c of DATA) {{
   const rows = c.table.length;
   const step = async (word, state) => {{ const nxt = (state * 7 + word) % rows; return {{ logits: Float32Array.from(c.table[nxt]), state: nxt, extra: nxt }}; }};
   out.push(await s.beamSearch(step, 0, c.width, c.max_len, 1, 2, c.alpha));
@@ -67,7 +54,7 @@ console.log(JSON.stringify(out));
 def test_search_js_is_search_py_on_tables():
     cases = [{"table": table_model(seed, ties=seed % 2 == 1).tolist(), "width": width, "max_len": max_len, "alpha": alpha}
              for seed in range(6) for width in (1, 2, 3, 5) for max_len, alpha in ((3, 1.0), (12, 1.0), (12, 0.6))]
-    out = node(SEARCH_JS, cases)
+    out = run_module(SEARCH_JS, cases)
     ended = unended = 0
     for case, js in zip(cases, out):
         py = python_search(np.array(case["table"], np.float32), case["width"], case["max_len"], case["alpha"])
@@ -108,12 +95,12 @@ PIPELINE_JS = f"""
 import fs from "fs";
 const ort = await import("{(ROOT / 'node_modules/onnxruntime-web/dist/ort.wasm.min.mjs').as_uri()}");
 ort.env.wasm.numThreads = 1;
-const p = await import("{(JS / 'pipeline.js').as_uri()}");
+const p = await import("{(CAPTION / 'pipeline.js').as_uri()}");
 const card = JSON.parse(fs.readFileSync("{MODELS_DIR / 'caption.json'}"));
 const sessions = [];
 for (const m of card.models) sessions.push(await ort.InferenceSession.create(fs.readFileSync("{MODELS_DIR}/" + m.file)));
 const out = [];
-for (const c of input) {{
+for (const c of DATA) {{
   try {{ out.push(await p.caption(ort, sessions, card, Uint8Array.from(c.rgba), c.beam)); }}
   catch (err) {{ out.push({{ error: err.message }}); }}
 }}
@@ -145,7 +132,7 @@ def test_pipeline_js_is_infer_py_on_golden_and_fresh_scenes():
     scenes = [(data.make_scene(g["input"]["seed"])[0], g["input"]["beam"]) for g in card["golden"]]
     scenes += [(data.make_scene(data.HELD_OUT_SEED + 500 + k)[0], 1 + k % 5) for k in range(6)]
     scenes += [(data.make_scene(data.COMPOSITIONAL_SEED + 500 + k, True)[0], 5 - k % 5) for k in range(4)]
-    out = node(PIPELINE_JS, [{"rgba": rgba(im), "beam": b} for im, b in scenes])
+    out = run_module(PIPELINE_JS, [{"rgba": rgba(im), "beam": b} for im, b in scenes])
     worst = 0.0
     for (image, beam), js in zip(scenes, out):
         py = infer.predict(sessions, card, {"image": image, "beam": beam})
@@ -159,7 +146,7 @@ def test_pipeline_js_refuses_what_infer_refuses():
     card = sc.read("caption")
     empty = data.make_scene(data.HELD_OUT_SEED, objects=[])[0]
     scene = data.make_scene(data.HELD_OUT_SEED)[0]
-    out = node(PIPELINE_JS, [{"rgba": rgba(empty), "beam": 3}, {"rgba": rgba(scene), "beam": 0},
+    out = run_module(PIPELINE_JS, [{"rgba": rgba(empty), "beam": 3}, {"rgba": rgba(scene), "beam": 0},
                              {"rgba": rgba(scene), "beam": 6}, {"rgba": rgba(scene), "beam": 2.5}])
     sessions = open_sessions(card)
     for (image, beam), js in zip([(empty, 3), (scene, 0), (scene, 6), (scene, 2.5)], out):
@@ -170,37 +157,13 @@ def test_pipeline_js_refuses_what_infer_refuses():
 
 # ---- scenes ---------------------------------------------------------------------------------------------
 
-class RecordedDraws:
-    """A numpy Generator that writes down every draw, so JavaScript can be given the very same ones."""
-
-    def __init__(self, rng):
-        self.rng, self.draws = rng, []
-
-    def integers(self, *args):
-        value = self.rng.integers(*args)
-        self.draws.append({"kind": "integers", "values": np.ravel(value).tolist(), "many": bool(np.ndim(value))})
-        return value
-
-    def uniform(self, *args):
-        value = self.rng.uniform(*args)
-        self.draws.append({"kind": "uniform", "values": np.ravel(value).tolist(), "many": bool(np.ndim(value))})
-        return value
-
-
 SCENE_JS = f"""
-import * as sc from "{(JS / 'scene.js').as_uri()}";
-console.log(JSON.stringify(input.cases.map(({{ draws, compositional }}) => {{
-  let next = 0;
-  const take = (kind, n) => {{
-    const d = draws[next++];
-    if (d.kind !== kind || d.many !== (n !== undefined) || (n !== undefined && d.values.length !== n)) {{
-      throw new Error(`draw ${{next - 1}}: JavaScript asks for ${{kind}} ${{n}}, Python drew ${{d.kind}} ${{d.values.length}}`);
-    }}
-    return n === undefined ? d.values[0] : d.values;
-  }};
-  const rng = {{ integers: (lo, hi, n) => take("integers", n), uniform: (lo, hi, n) => take("uniform", n) }};
-  const scene = sc.captionScene(input.spec, rng, {{ compositional }});
-  return {{ rgba: Array.from(scene.rgba), objects: scene.objects, used: next, total: draws.length }};
+import * as sc from "{(CAPTION / 'scene.js').as_uri()}";
+{REPLAY_JS}
+console.log(JSON.stringify(DATA.cases.map(({{ draws, compositional }}) => {{
+  const rng = replay(draws);
+  const scene = sc.captionScene(DATA.spec, rng, {{ compositional }});
+  return {{ rgba: Array.from(scene.rgba), objects: scene.objects, used: rng.used(), total: draws.length }};
 }})));
 """
 
@@ -213,7 +176,7 @@ def test_scene_js_paints_data_scene_from_the_same_draws():
         assert (image == data.make_scene(seed, compositional)[0]).all()
         cases.append({"draws": rng.draws, "compositional": compositional})
         recorded.append((image, obs))
-    out = node(SCENE_JS, {"spec": sc.read("caption")["preprocessing"]["scene"], "cases": cases})
+    out = run_module(SCENE_JS, {"spec": sc.read("caption")["preprocessing"]["scene"], "cases": cases})
     counts = set()
     for (image, obs), js in zip(recorded, out):
         assert js["used"] == js["total"]

@@ -2,28 +2,20 @@
 (colours, readable ink, keyboard moves), demos/charlstm/sampler.js (mulberry32, pick, topK = infer.py),
 demos/charlstm.js (encode, rankCells) and demos/delay.js (buildSequence = infer.build_sequence)."""
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from demos.charlstm import infer as cinfer
 from demos.common import sidecar as sc
-from demos.common.paths import ROOT
 from demos.delay import infer as dinfer
+from tests.nodejs import JS, NODE, run_module
 
-NODE = shutil.which("node")
-JS = ROOT / "docs" / "javascripts"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 
 def node(imports: str, script: str):
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                           f"{imports}\nconsole.log(JSON.stringify(await (async () => {{ {script} }})()));"],
-                          check=False, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return run_module(f"{imports}\nconsole.log(JSON.stringify(await (async () => {{ {script} }})()));")
 
 
 def test_sampler_matches_python():

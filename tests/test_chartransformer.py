@@ -3,7 +3,6 @@ onnxruntime, at the training length and past it; the page's comparison table and
 recorded metrics and the held-out number reproduces on a few windows; the CLI prints the page's maps and
 refuses empty, too-long and binary input with one line; the JS helpers equal the Python; a training smoke run."""
 import json
-import shutil
 import subprocess
 import sys
 
@@ -12,6 +11,7 @@ import pytest
 import torch
 
 from demos.charlstm import train as lstm_train
+from tests.nodejs import JS, NODE, evaluate
 from demos.chartransformer import export, infer, report, train
 from demos.chartransformer.model import alibi_bias, alibi_slopes, build
 from demos.common import onnx_weights, pysource, sidecar as sc
@@ -20,7 +20,6 @@ from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_sessions, run
 
 CARD = sc.read("chartransformer")
-NODE = shutil.which("node")
 
 
 @pytest.fixture(scope="module")
@@ -111,15 +110,11 @@ def test_js_helpers_match_python(session):
     out = run(session, {"tokens": tokens[None]})
     data = {"text": text, "prep": CARD["preprocessing"], "probs": out["probs"][0].ravel().tolist(),
             "map": out["attention_l1_h4"][0].ravel().tolist()}
-    js = (ROOT / "docs" / "javascripts" / "demos" / "chartransformer.js").as_uri()
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                           f"import * as c from '{js}'; import {{ readFileSync }} from 'node:fs';"
-                           "const D = JSON.parse(readFileSync(0, 'utf8')); const t = c.encodeText(D.text, D.prep);"
-                           "console.log(JSON.stringify([t, c.bitsPerChar(Float32Array.from(D.probs), t, D.prep.vocab.length),"
-                           " c.meanDistance(Float32Array.from(D.map), t.length)]));"],
-                          input=json.dumps(data), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    encoded, bits, distance = json.loads(proc.stdout)
+    encoded, bits, distance = evaluate(
+        "const t = c.encodeText(DATA.text, DATA.prep);"
+        "return [t, c.bitsPerChar(Float32Array.from(DATA.probs), t, DATA.prep.vocab.length),"
+        " c.meanDistance(Float32Array.from(DATA.map), t.length)];",
+        {"c": JS / "demos" / "chartransformer.js"}, data)
     python = infer.predict([session], CARD, {"text": text})
     assert encoded == tokens.tolist() and python["unknown_chars"] == 2
     assert abs(bits - python["bits_per_char"]) < 1e-4

@@ -1,8 +1,6 @@
 """Shared detection code: the scene generator's boxes, IoU, NMS, YOLO decoding, mAP on hand-checked
 cases — and the JavaScript twin (docs/javascripts/detection.js, run by node) agreeing with Python."""
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -12,10 +10,10 @@ from demos.common import detection as det
 from demos.common import sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.images import decode_png, png_bytes
-from demos.common.paths import ROOT
 from demos.rcnn import hard
 from demos.rcnn import proposals as prop
 from demos.rcnn import selective_search as search
+from tests.nodejs import JS, REPLAY_JS, RecordedDraws, run_module
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, det.HELD_OUT_SEED])
@@ -246,21 +244,12 @@ def test_grouping_merges_the_most_similar_neighbours_first_and_ends_with_one_reg
     assert boxes[4] == (0, 0, 4, 8) and boxes[-1] == (0, 0, 8, 8) and len(boxes) == 7
 
 
-NODE = shutil.which("node")
-JS = (ROOT / "docs" / "javascripts" / "detection.js").as_uri()
-SEARCH_JS = (ROOT / "docs" / "javascripts" / "demos" / "rcnn" / "selective-search.js").as_uri()
-SCENES_JS = (ROOT / "docs" / "javascripts" / "parts" / "scenes.js").as_uri()
+MODULES = {"d": JS / "detection.js", "ss": JS / "demos" / "rcnn" / "selective-search.js", "sc": JS / "parts" / "scenes.js"}
 
 
 def node(script: str, payload) -> dict:
-    imports = f"import * as d from '{JS}';\nimport * as ss from '{SEARCH_JS}';\nimport * as sc from '{SCENES_JS}';\n"
-    proc = subprocess.run([NODE, "--input-type=module", "-e", imports + script],
-                          input=json.dumps(payload), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
-READ_STDIN = "let text = ''; for await (const chunk of process.stdin) text += chunk; const input = JSON.parse(text);\n"
+    """`script` (an ES module) with detection.js, selective search and the scene painter imported as d, ss, sc."""
+    return run_module("".join(f"import * as {k} from '{v.as_uri()}';\n" for k, v in MODULES.items()) + script, payload)
 
 
 def test_javascript_decodes_and_suppresses_yolo_golden_grids_like_python():
@@ -268,8 +257,8 @@ def test_javascript_decodes_and_suppresses_yolo_golden_grids_like_python():
     config = card["config"]
     payload = [{"grid": np.asarray(g["output"]["grid"]).reshape(-1).tolist(), "conf": c, "iou": t}
                for g in card["golden"] for c, t in [(0.2, 0.4), (0.05, 0.2), (0.6, 0.8)]]
-    script = READ_STDIN + f"""
-    const out = input.map(({{grid, conf, iou}}) => {{
+    script = f"""
+    const out = DATA.map(({{grid, conf, iou}}) => {{
       const found = d.decodeYolo(grid, {config['grid']}, {config['boxes']}, {config['classes']}, conf, {config['image']});
       return d.pick(found, d.nms(found.boxes, found.scores, found.labels, iou));
     }});
@@ -294,7 +283,7 @@ def test_javascript_gives_the_hand_checked_iou_nms_and_decoding_edge_cases():
     thresholds outside [0, 1] are refused."""
     grid = np.zeros((2, 2, 13))
     grid[1, 0, 5:10], grid[1, 0, 10:] = [0.5, 0.25, 0.5, 0.25, 0.5], [0.1, 0.5, 0.2]     # score 0.25 exactly
-    script = READ_STDIN + """
+    script = """
     const refused = (f) => { try { f(); return false; } catch (err) { return /must lie in \\[0, 1\\]/.test(err.message); } };
     const square = [0, 0, 10, 10], half = [0, 0, 10, 5];
     console.log(JSON.stringify({
@@ -303,9 +292,9 @@ def test_javascript_gives_the_hand_checked_iou_nms_and_decoding_edge_cases():
       below: d.nms([square, half], [0.9, 0.8], [0, 0], 0.49),
       otherClass: d.nms([square, square], [0.9, 0.8], [0, 1], 0.1),
       tie: d.nms([square, square], [0.7, 0.7], [0, 0], 0.5),
-      kept: d.decodeYolo(input, 2, 2, 3, 0.25, 64).scores,
-      dropped: d.decodeYolo(input, 2, 2, 3, 0.2500001, 64).scores,
-      refused: [refused(() => d.nms([square], [1], [0], 1.5)), refused(() => d.decodeYolo(input, 2, 2, 3, 1.01, 64))],
+      kept: d.decodeYolo(DATA, 2, 2, 3, 0.25, 64).scores,
+      dropped: d.decodeYolo(DATA, 2, 2, 3, 0.2500001, 64).scores,
+      refused: [refused(() => d.nms([square], [1], [0], 1.5)), refused(() => d.decodeYolo(DATA, 2, 2, 3, 1.01, 64))],
     }));"""
     out = node(script, grid.reshape(-1).tolist())
     assert_allclose(out["iou"], [0, 0, 0, 50 / 150])
@@ -322,9 +311,9 @@ def test_javascript_proposals_warp_and_nms_match_python_on_rcnn_golden_scenes():
         rgba = np.concatenate([image, np.full((64, 64, 1), 255, np.uint8)], 2)
         payload.append({"rgba": rgba.reshape(-1).tolist(), "probs": golden["output"]["probs"],
                         "deltas": golden["output"]["deltas"]})
-    script = READ_STDIN + f"""
+    script = f"""
     const doc = {json.dumps(doc)};
-    const out = input.map(({{rgba, probs, deltas}}) => {{
+    const out = DATA.map(({{rgba, probs, deltas}}) => {{
       const boxes = ss.selectiveSearch(rgba, 64, 64, doc);
       const labels = probs.map((p) => p.slice(0, -1).indexOf(Math.max(...p.slice(0, -1))));
       const scores = probs.map((p, i) => p[labels[i]]);
@@ -356,9 +345,9 @@ def test_javascript_selective_search_gives_pythons_boxes_on_fixed_scenes():
     """The page's proposals are Python's, box for box and in the same order, on standard and harder scenes
     (the golden scenes above are standard ones only), and at every step: edges, segmentation, grouping."""
     scenes = [det.make_scene(s)[0] for s in (3, 4)] + [det.make_hard_scene(s)[0] for s in range(6)]
-    script = READ_STDIN + f"""
+    script = f"""
     const doc = {json.dumps(search.DOC)};
-    console.log(JSON.stringify(input.map((rgba) => {{
+    console.log(JSON.stringify(DATA.map((rgba) => {{
       const edges = ss.graph(rgba, 64, 64);
       const labels = ss.felzenszwalb(edges, 64, 64, doc.scales[1], doc.min_size);
       return {{ boxes: ss.selectiveSearch(rgba, 64, 64, doc), weights: edges.weight.slice(0, 50), b: edges.b.slice(-50),
@@ -375,32 +364,12 @@ def test_javascript_selective_search_gives_pythons_boxes_on_fixed_scenes():
 
 def test_javascript_felzenszwalb_hand_cases():
     """The strict merge test and the min-size pass, through the JavaScript twin (see the Python hand cases)."""
-    script = READ_STDIN + """
-    console.log(JSON.stringify(input.map(([rgba, scale, minSize]) =>
+    script = """
+    console.log(JSON.stringify(DATA.map(([rgba, scale, minSize]) =>
       Array.from(ss.felzenszwalb(ss.graph(rgba, 2, 1), 2, 1, scale, minSize)))));"""
     image = rgba(two_pixels(40))
     out = node(script, [[image, 20, 1], [image, 20.5, 1], [image, 1, 2]])
     assert out == [[0, 1], [0, 0], [0, 0]]
-
-
-class RecordedDraws:
-    """A numpy Generator that writes down every draw, so JavaScript can be given the very same ones."""
-
-    def __init__(self, rng):
-        self.rng, self.draws = rng, []
-
-    def _record(self, kind, value):
-        self.draws.append({"kind": kind, "values": np.ravel(value).tolist(), "many": bool(np.ndim(value))})
-        return value
-
-    def integers(self, *args):
-        return self._record("integers", self.rng.integers(*args))
-
-    def uniform(self, *args):
-        return self._record("uniform", self.rng.uniform(*args))
-
-    def random(self):
-        return self._record("random", self.rng.random())
 
 
 def test_javascript_makes_the_same_harder_scene_from_the_same_draws():
@@ -414,21 +383,12 @@ def test_javascript_makes_the_same_harder_scene_from_the_same_draws():
         image, boxes, labels = det.hard_scene(rng)
         assert (image == det.make_hard_scene(seed)[0]).all()
         recorded.append({"draws": rng.draws, "image": image, "boxes": boxes.tolist(), "labels": labels.tolist()})
-    script = READ_STDIN + f"""
+    script = REPLAY_JS + f"""
     const spec = {json.dumps(det.SCENE_DOC)}, hard = {json.dumps(det.HARD_DOC)};
-    console.log(JSON.stringify(input.map((draws) => {{
-      let next = 0;
-      const take = (kind, n) => {{
-        const d = draws[next++];
-        if (d.kind !== kind || d.many !== (n !== undefined) || (n !== undefined && d.values.length !== n)) {{
-          throw new Error(`draw ${{next - 1}}: JavaScript asks for ${{kind}} ${{n}}, Python drew ${{d.kind}} ${{d.values.length}}`);
-        }}
-        return n === undefined ? d.values[0] : d.values;
-      }};
-      const rng = {{ integers: (lo, hi, n) => take("integers", n), uniform: (lo, hi, n) => take("uniform", n),
-                    random: () => take("random") }};
+    console.log(JSON.stringify(DATA.map((draws) => {{
+      const rng = replay(draws);
       const scene = sc.makeHardScene(spec, hard, rng);
-      return {{ rgba: Array.from(scene.rgba), boxes: scene.boxes, labels: scene.labels, used: next, total: draws.length }};
+      return {{ rgba: Array.from(scene.rgba), boxes: scene.boxes, labels: scene.labels, used: rng.used(), total: draws.length }};
     }})));"""
     out = node(script, [r["draws"] for r in recorded])
     patterns = set()

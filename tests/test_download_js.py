@@ -1,23 +1,15 @@
 """docs/javascripts/download.js: what a demo box says about its downloads, run in Node."""
 import json
-import shutil
-import subprocess
 
 import pytest
 
 from demos.common import sidecar as sc
-from demos.common.paths import ROOT
+from tests.nodejs import JS, evaluate
 
-NODE = shutil.which("node")
-JS = (ROOT / "docs" / "javascripts" / "download.js").as_uri()
 
 
 def js(expression: str):
-    proc = subprocess.run([NODE, "--input-type=module", "-e",
-                           f"import * as d from '{JS}';\nconsole.log(JSON.stringify({expression}));"],
-                          capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return evaluate(f"return {expression};", {"d": JS / "download.js"})
 
 
 @pytest.mark.parametrize("known, length, encoding, total", [

@@ -1,8 +1,6 @@
 """face: the page's pipeline (docs/javascripts/demos/face/pipeline.js) on onnxruntime-web's WASM build in
 Node gives the Python pipeline's numbers (≤ 1e-3 px) on the astronaut, a turned copy and a two-face image."""
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -13,14 +11,14 @@ from demos.common import sidecar as sc
 from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_sessions, run
 from demos.face import infer
+from tests.nodejs import NODE, run_module
 
-NODE = shutil.which("node")
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 ASTRONAUT = ROOT / "docs/javascripts/demos/face/astronaut.png"
 
 SCRIPT = r"""
 import fs from "fs";
-const [root, models, images] = process.argv.slice(2);
+const { root, models, images } = DATA;
 const ort = await import(`${root}/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs`);
 ort.env.wasm.numThreads = 1;
 const face = await import(`${root}/docs/javascripts/demos/face/pipeline.js`);
@@ -39,14 +37,6 @@ console.log(JSON.stringify({ out, anchors: face.anchors(side.preprocessing).leng
 """
 
 
-def node(tmp_path, script: str, *args) -> dict:
-    (tmp_path / "script.mjs").write_text(script)
-    proc = subprocess.run([NODE, str(tmp_path / "script.mjs"), str(ROOT), *map(str, args)],
-                          check=False, capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
-
-
 def cases(tmp_path):
     astronaut = np.asarray(Image.open(ASTRONAUT).convert("RGB"))
     turned = np.asarray(Image.fromarray(astronaut).rotate(-30, resample=Image.BILINEAR))
@@ -63,7 +53,7 @@ def cases(tmp_path):
 def test_js_pipeline_matches_python(tmp_path):
     listed = cases(tmp_path)
     (tmp_path / "images.json").write_text(json.dumps([{k: v for k, v in c.items() if k != "pixels"} for c in listed]))
-    result = node(tmp_path, SCRIPT, MODELS_DIR, tmp_path / "images.json")
+    result = run_module(SCRIPT, {"root": str(ROOT), "models": str(MODELS_DIR), "images": str(tmp_path / "images.json")})
     assert result["anchors"] == 896
     card = sc.read("face")
     sessions = open_sessions(card)
@@ -86,7 +76,7 @@ def test_js_pipeline_matches_python(tmp_path):
 
 
 MESH = r"""
-const [root] = process.argv.slice(2);
+const { root } = DATA;
 const m = await import(`${root}/docs/javascripts/demos/face/mesh3d.js`);
 const p = [[10, 0, 0], [-10, 0, 0], [0, 20, 0], [0, -20, 0]];
 const far = [[0, 0, 5], [1, 0, 5], [0, 1, 5], [0, 0, -5], [1, 0, -5], [0, 1, -5]];
@@ -95,8 +85,8 @@ console.log(JSON.stringify({ rest: m.project(p, 0, 0), turned: m.project(p, Math
 """
 
 
-def test_the_mesh_view_centres_turns_and_paints_far_triangles_first(tmp_path):
-    out = node(tmp_path, MESH)
+def test_the_mesh_view_centres_turns_and_paints_far_triangles_first():
+    out = run_module(MESH, {"root": str(ROOT)})
     assert out["rest"] == [[0.5, 0, 0], [-0.5, 0, 0], [0, 1, 0], [0, -1, 0]]      # centred, unit radius
     assert out["turned"][0] == pytest.approx([0, 0, -0.5], abs=1e-12)           # a quarter turn: +x toward the viewer
     assert [tri for tri, _ in out["order"]] == [0, 3]                            # z = 5 (far) before z = -5 (near)
@@ -104,7 +94,7 @@ def test_the_mesh_view_centres_turns_and_paints_far_triangles_first(tmp_path):
 
 
 PERMALINK = r"""
-const [root] = process.argv.slice(2);
+const { root } = DATA;
 const p = await import(`${root}/docs/javascripts/demos/face/permalink.js`);
 const rig = { controls: ["jaw_open", "yaw"], ranges: [[0, 1], [-0.35, 0.35]] };
 const attempt = (text) => { try { return p.parseRig(text, rig); } catch (err) { return err.message; } };
@@ -115,8 +105,8 @@ console.log(JSON.stringify({
 """
 
 
-def test_the_rig_permalink_round_trips_and_refuses_bad_values(tmp_path):
-    out = node(tmp_path, PERMALINK)
+def test_the_rig_permalink_round_trips_and_refuses_bad_values():
+    out = run_module(PERMALINK, {"root": str(ROOT)})
     assert out["round"] == {"jaw_open": 0.5, "yaw": -0.123} and out["text"] == "jaw_open:0.5"
     too_big, unknown, script, empty, extra = out["bad"]
     assert too_big == "jaw_open must be a number from 0 to 1, got '2'"

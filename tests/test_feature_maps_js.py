@@ -2,33 +2,23 @@
 arithmetic against onnxruntime's own feature maps) and digits.js's countsFromImage on anti-aliased
 strokes against demos/digits/infer.py."""
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 from demos.common import sidecar as sc
-from demos.common.paths import ROOT
 from demos.common.runtime import open_sessions, run
 from demos.digits import infer
 from tests.test_digits import anti_aliased_digit
+from tests.nodejs import JS, NODE, evaluate
 
-NODE = shutil.which("node")
-JS = ROOT / "docs" / "javascripts"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 
 def node(script: str, data) -> object:
-    imports = (f"import * as f from '{(JS / 'parts' / 'feature-maps.js').as_uri()}';\n"
-               f"import * as d from '{(JS / 'demos' / 'digits.js').as_uri()}';\n")
-    body = f"const data = JSON.parse(require_stdin());\nconsole.log(JSON.stringify((() => {{ {script} }})()));"
-    source = imports + "import { readFileSync } from 'node:fs';\nconst require_stdin = () => readFileSync(0, 'utf8');\n" + body
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e", source], input=json.dumps(data),
-                          check=False, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    """`script` reads its input as `data`."""
+    return evaluate("const data = DATA;\n" + script, {"f": JS / "parts" / "feature-maps.js", "d": JS / "demos" / "digits.js"}, data)
 
 
 @pytest.fixture(scope="module")

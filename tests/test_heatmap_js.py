@@ -1,25 +1,17 @@
 """docs/javascripts/parts/heatmap.js, the shared heat map: its pure parts (colour maps, ticks, layout, value
 range) in Node, and drawHeatmap on a recording stand-in for a canvas (every cell painted with colour())."""
-import json
 import math
-import shutil
-import subprocess
 
 import pytest
 
-from demos.common.paths import ROOT
+from tests.nodejs import JS, NODE, evaluate
 
-NODE = shutil.which("node")
-JS = (ROOT / "docs" / "javascripts" / "parts" / "heatmap.js").as_uri()
+HEATMAP = JS / "parts" / "heatmap.js"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 
 def node(script: str):
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                           f"import * as h from '{JS}';\nconsole.log(JSON.stringify(await (async () => {{ {script} }})()));"],
-                          check=False, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return evaluate(script, {"h": HEATMAP})
 
 
 def rgb(text):

@@ -2,35 +2,24 @@
 (parseTokens = infer.parse, summarize = infer.predict's rows) and demos/induction/attention.js (induction targets,
 head scores = infer.scores, the lookup example = numpy's softmax of scaled dot products and of β·cosine)."""
 import json
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 from demos.common import sidecar as sc
 from demos.common.errors import DemoError
-from demos.common.paths import ROOT
 from demos.common.runtime import open_sessions, run
 from demos.induction import infer, task
+from tests.nodejs import JS, NODE, evaluate
 
-NODE = shutil.which("node")
-JS = ROOT / "docs" / "javascripts" / "demos"
+DEMOS = JS / "demos"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 CARD = sc.read("induction")
-IMPORTS = (f"import * as ind from '{(JS / 'induction.js').as_uri()}';"
-           f"import * as att from '{(JS / 'induction' / 'attention.js').as_uri()}';")
+MODULES = {"ind": DEMOS / "induction.js", "att": DEMOS / "induction" / "attention.js"}
 
 
 def node(script: str, data=None):
-    """Run `script` (the body of an async function) with the modules imported and `DATA` read from stdin."""
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                           f"{IMPORTS}\nimport {{ readFileSync }} from 'node:fs';"
-                           "const DATA = JSON.parse(readFileSync(0, 'utf8'));"
-                           f"console.log(JSON.stringify(await (async () => {{ {script} }})()));"],
-                          input=json.dumps(data), check=False, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return evaluate(script, MODULES, data)
 
 
 def test_parse_tokens_matches_python():

@@ -10,9 +10,11 @@ import pytest
 
 from demos.common import sidecar as sc
 from demos.common.errors import DemoError
+from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_sessions
 from demos.memory import infer
 from demos.memory import tasks as T
+from tests.nodejs import run_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -169,7 +171,7 @@ def test_exported_recall_models_answer_as_recorded(card, sessions):
 
 NODE_PARITY = r"""
 import fs from "fs";
-const [root, dir] = process.argv.slice(2);
+const { root, dir } = DATA;
 const ort = await import(`${root}/node_modules/onnxruntime-web/dist/ort.wasm.min.mjs`);
 ort.env.wasm.numThreads = 1;
 const demo = await import(`${root}/docs/javascripts/demos/memory/logic.js`);
@@ -192,14 +194,10 @@ console.log(JSON.stringify(out));
 """
 
 
-def test_page_code_gives_python_numbers_on_the_golden_inputs(card, tmp_path):
+def test_page_code_gives_python_numbers_on_the_golden_inputs(card):
     """The demo's own JS (parse, stream, step loop, scoring) on onnxruntime-web's WASM build in Node."""
-    script = tmp_path / "parity.mjs"
-    script.write_text(NODE_PARITY)
-    proc = subprocess.run(["node", str(script), ROOT, os.path.join(ROOT, "exported_models")],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    for golden, js in zip(card["golden"], json.loads(proc.stdout)):
+    out = run_module(NODE_PARITY, {"root": str(ROOT), "dir": str(MODELS_DIR)})
+    for golden, js in zip(card["golden"], out):
         for model in infer.MODELS:
             assert js[model]["bit_errors"] == golden["output"][model]["bit_errors"]
             assert js[model]["output"] == golden["output"][model]["output"]
@@ -209,27 +207,23 @@ def test_page_code_gives_python_numbers_on_the_golden_inputs(card, tmp_path):
 
 
 SUMMARY = r"""
-const [root, metrics] = process.argv.slice(2);
+const { root, metrics } = DATA;
 const { taskSummary } = await import(`${root}/docs/javascripts/demos/memory/logic.js`);
 const tasks = { recall: { n_out: 6, item_len: 3, train: [2, 6], unit: "items" },
                 copy: { n_out: 8, item_len: 1, train: [1, 20], unit: "vectors" } };
-const side = { tasks, metrics: JSON.parse(metrics) };
+const side = { tasks, metrics };
 console.log(JSON.stringify([taskSummary("recall", side), taskSummary("copy", side)]));
 """
 
 
-def test_the_box_says_where_a_model_falls_short(tmp_path):
+def test_the_box_says_where_a_model_falls_short():
     """taskSummary (the sentence above the input) names each failure: not learned, not fully learned,
     learned only at the training sizes; a model that does the task gets no remark."""
-    script = tmp_path / "summary.mjs"
-    script.write_text(SUMMARY)
     recall = lambda e6, e8, e20: {"bit_errors": {"6": e6, "8": e8, "20": e20}}  # noqa: E731
     metrics = {"recall_exported": {"ntm": recall(0.0, 0.1, 0.2), "transformer": recall(0.12, 8.6, 8.6)},
                "ntm_copy": {"median_bit_errors": {"20": 0.0, "30": 50.0}},
                "transformer_copy": {"median_bit_errors": {"20": 70.0, "30": 110.0}}}
-    proc = subprocess.run(["node", str(script), ROOT, json.dumps(metrics)], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    recall_text, copy_text = json.loads(proc.stdout)
+    recall_text, copy_text = run_module(SUMMARY, {"root": str(ROOT), "metrics": metrics})
     assert "NTM 0.00 at 6 items, 0.10 at 8 items, 0.20 at 20 items;" in recall_text
     assert "Transformer 0.12 at 6 items, 8.60 at 8 items, 8.60 at 20 items (only at the training sizes" in recall_text
     assert "NTM 0.00 at 20 vectors, 50.00 at 30 vectors;" in copy_text     # guessing gets 120 of 240 wrong

@@ -1,21 +1,17 @@
 """The page's occupancy code in Node against the Python it mirrors: MISE and marching tetrahedra
 (docs/javascripts/demos/occupancy/mesh.js vs demos/occupancy/mesh.py) on the same analytic field, the .obj text,
 the slice points (export.py), the .npy writer (read back by numpy), the seeded prior samples and the voxel helpers."""
-import json
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from demos.common.paths import ROOT
 from demos.occupancy import export, mesh
+from tests.nodejs import JS, NODE, evaluate
 
-NODE = shutil.which("node")
-MESH_JS = (ROOT / "docs" / "javascripts" / "demos" / "occupancy" / "mesh.js").as_uri()
-INPUT_JS = (ROOT / "docs" / "javascripts" / "demos" / "occupancy" / "input.js").as_uri()
+MESH_JS = JS / "demos" / "occupancy" / "mesh.js"
+INPUT_JS = JS / "demos" / "occupancy" / "input.js"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 # a sphere and a box, as logits-like values; the same double arithmetic in both languages, rounded to float32 like
@@ -34,14 +30,8 @@ def field(pts):
     return np.maximum(s, b).astype(np.float32)
 
 
-def node(script: str, module: str = MESH_JS):
-    with tempfile.NamedTemporaryFile("r", suffix=".json") as out:
-        proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                               f"import * as m from '{module}'; import {{ writeFileSync }} from 'node:fs';\n"
-                               f"writeFileSync('{out.name}', JSON.stringify(await (async () => {{ {script} }})()));"],
-                              check=False, capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(Path(out.name).read_text())
+def node(script: str, module=MESH_JS):
+    return evaluate(script, {"m": module})
 
 
 def triangles(positions, faces):

@@ -2,8 +2,6 @@
 schema, the same verdict on every case below and on Hypothesis-made sidecars, and a message naming the file."""
 import copy
 import json
-import shutil
-import subprocess
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,24 +9,20 @@ from hypothesis import strategies as st
 
 from demos.common import sidecar as sc
 from demos.common.errors import DemoError
-from demos.common.paths import MODELS_DIR, ROOT
+from demos.common.paths import MODELS_DIR
+from tests.nodejs import JS, run_module
 
-NODE = shutil.which("node")
-JS = (ROOT / "docs" / "javascripts" / "sidecar.js").as_uri()
+SIDECAR = JS / "sidecar.js"
 YOLO = json.loads((MODELS_DIR / "yolo.json").read_text())
 
 
 def js(script: str, payload):
-    proc = subprocess.run([NODE, "--input-type=module", "-e",
-                           f"import * as s from '{JS}';\nlet text = ''; for await (const c of process.stdin) text += c;\n"
-                           f"const input = JSON.parse(text);\n{script}"],
-                          input=json.dumps(payload), capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    """`script` (an ES module) with sidecar.js imported as s and `DATA`; returns the JSON it prints."""
+    return run_module(f"import * as s from '{SIDECAR.as_uri()}';\n{script}", payload)
 
 
 VERDICTS = """
-const out = input.map(([text, file]) => { try { s.validateSidecar(text, file); return "ok"; }
+const out = DATA.map(([text, file]) => { try { s.validateSidecar(text, file); return "ok"; }
                                           catch (e) { return e.message; } });
 console.log(JSON.stringify(out));
 """
@@ -96,7 +90,7 @@ def test_browser_and_python_agree_on_every_case():
 
 
 def test_model_inputs_must_be_the_declared_ones():
-    out = js("""const m = input.models[0]; const r = [];
+    out = js("""const m = DATA.models[0]; const r = [];
 for (const names of [["image"], ["regions"]]) { try { s.checkModelInputs(names, m, "models/yolo.json"); r.push("ok"); }
   catch (e) { r.push(e.message); } }
 console.log(JSON.stringify(r));""", YOLO)
@@ -105,7 +99,7 @@ console.log(JSON.stringify(r));""", YOLO)
 
 
 def test_parse_option_checks_the_control():
-    out = js("""const spec = input.options.confidence; const r = [];
+    out = js("""const spec = DATA.options.confidence; const r = [];
 for (const raw of ["0.3", "2", "abc", "0.305"]) { try { r.push(s.parseOption(spec, "confidence", raw)); }
   catch (e) { r.push(e.message); } }
 console.log(JSON.stringify(r));""", YOLO)

@@ -1,25 +1,17 @@
 """docs/javascripts/parts/view3d.js, the shared three.js view: its pure parts in Node (bounds, camera fit, orbit,
 colours); the view itself is exercised in Chromium by tests/test_view3d_browser.py."""
-import json
 import math
-import shutil
-import subprocess
 
 import pytest
 
-from demos.common.paths import ROOT
+from tests.nodejs import JS, NODE, evaluate
 
-NODE = shutil.which("node")
-JS = (ROOT / "docs" / "javascripts" / "parts" / "view3d.js").as_uri()
+VIEW3D = JS / "parts" / "view3d.js"
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 
 def node(script: str):
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                           f"import * as v from '{JS}';\nconsole.log(JSON.stringify(await (async () => {{ {script} }})()));"],
-                          check=False, capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return evaluate(script, {"v": VIEW3D})
 
 
 def test_bounds_is_the_sphere_around_the_box():
@@ -60,11 +52,10 @@ def test_colours_parse_and_expand_per_point():
 
 
 def test_wrong_number_of_colours_is_refused_and_no_webgl_outside_a_browser():
-    proc = subprocess.run([NODE, "--no-warnings", "--input-type=module", "-e",
-                           f"import * as v from '{JS}'; console.log(v.webglAvailable()); v.pointColours(2, [1, 0, 0]);"],
-                          check=False, capture_output=True, text=True, timeout=60)
-    assert proc.stdout.strip() == "false"
-    assert "colours has 3 values for 2 points (need 6)" in proc.stderr
+    available, message = node("let message = ''; try { v.pointColours(2, [1, 0, 0]); } catch (e) { message = e.message; }"
+                              " return [v.webglAvailable(), message];")
+    assert available is False
+    assert "colours has 3 values for 2 points (need 6)" in message
 
 
 def test_srgb_to_linear_matches_the_standard_curve():
