@@ -1,6 +1,7 @@
 """Time MVSNet's two exported models on onnxruntime (Python, one thread) and onnxruntime-web (WASM, one
 thread, in Node), on 3 rendered views of 160×128 and on the motorcycle pair at 192×128, and the page's
-plane sweep (Node) against numpy's. Prints the median of `--runs` runs (after one warm-up).
+plane sweep (Node) against numpy's. Prints the median of `--runs` runs (after one warm-up) and writes
+demos/mvsnet/results/speed.md, the snippet the MVSNet page includes. Asserts nothing.
 
     .venv/bin/python scripts/bench_mvsnet.py [--runs 5]
 """
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +23,8 @@ from demos.common import sidecar as sc
 from demos.common.paths import MODELS_DIR, ROOT
 from demos.common.runtime import open_session, run
 from demos.mvsnet import infer, planesweep, views
+
+SNIPPET = ROOT / "demos/mvsnet/results/speed.md"
 
 NODE_SCRIPT = r"""
 import fs from "fs";
@@ -105,6 +110,21 @@ def main(argv=None) -> None:
     for key, ms in python.items():
         other = wasm.get(key)
         print(f"{key:40s} {ms:10.1f} {other if other is None else round(other, 1)!s:>11s}")
+    if wasm:
+        SNIPPET.write_text(snippet(python, wasm, [f.name for f in files], [c["name"] for c in cases], args.runs))
+        print(f"wrote {SNIPPET.relative_to(ROOT)}")
+
+
+def snippet(python: dict, wasm: dict, files: list[str], cases: list[str], runs: int) -> str:
+    """The page's sentence and table: every model and the plane sweep on every case, in both runtimes."""
+    rows = [(f"`{f}`", f"{f} {c}", c) for f in files for c in cases] + [("plane sweep", f"plane sweep {c}", c) for c in cases]
+    table = ["| what | input | onnxruntime-web, WASM (ms) | Python (ms) |", "|---|---|---|---|"]
+    table += [f"| {label} | {case.replace('x', '×')} | {wasm[key]:.0f} | {python[key]:.0f} |" for label, key, case in rows]
+    return (f"Measured by `python scripts/bench_mvsnet.py` on {platform.machine()} Linux ({os.cpu_count()} CPU cores "
+            f"shared with other jobs, 1-minute load average {os.getloadavg()[0]:.1f}), median of {runs} runs after a "
+            "warm-up, one thread each: the models in onnxruntime-web's WASM build (in Node, as the page runs them) and "
+            "in onnxruntime from Python; the plane sweep in the page's JavaScript and in numpy.\n\n"
+            + "\n".join(table) + "\n")
 
 
 if __name__ == "__main__":
