@@ -88,8 +88,8 @@ def main() -> None:
         f"Measured by `python scripts/bench_charlstm.py` on {platform.machine()} Linux, Chromium headless "
         f"({os.cpu_count()} CPU cores shared with other jobs, 1-minute load average {load:.1f}): "
         f"scoring {len(text):,} characters (all {sc.read('charlstm')['config']['hidden']} cells, gates and "
-        f"next-character distributions) takes a median **{b:.0f} ms** in the page (ONNX Runtime Web, WASM, one "
-        f"thread; {len(web)} runs after the first) and {p:.0f} ms in onnxruntime from Python (one thread), "
+        f"next-character distributions) takes a median **{b:.1f} ms** in the page (ONNX Runtime Web, WASM, one "
+        f"thread; {len(web)} runs after the first) and {p:.1f} ms in onnxruntime from Python (one thread), "
         f"{b / p:.1f}× as long. The budget is 100 ms: "
         f"{'met' if b <= 100 else '**not met** on this machine at this load'}. The machine is shared, so both "
         "figures and their ratio vary from run to run with its load.\n")
