@@ -216,7 +216,7 @@ def test_cli_prints_the_statistics_and_writes_images(tmp_path, scene, card):
 
 @pytest.mark.parametrize("case,fragment", [
     ("different_sizes", "different sizes"), ("one_view", "at least two"), ("singular", "singular"),
-    ("reversed", "reversed"), ("not_npz", "not a .npz"), ("missing_key", "lacks K"), ("odd_size", "multiples of 16"),
+    ("reversed", "reversed"), ("not_npz", "not a .npz"), ("missing_key", "lacks K"), ("odd_size", "multiples of 8"),
 ])
 def test_cli_bad_views_exit_2_with_one_line(tmp_path, scene, case, fragment):
     v = {k: np.array(val, copy=True) for k, val in scene.items()}

@@ -26,7 +26,7 @@ const sweep = await import(`${root}/docs/javascripts/demos/mvsnet/sweep.js`);
 const task = JSON.parse(fs.readFileSync(input));
 const out = {};
 const { K, R, t, h, w, depths } = task;
-out.rel4 = geo.relative(K, R, t);
+out.relFeatures = geo.relative(K, R, t);
 out.rel1 = geo.relative(K, R, t, 1.0);
 out.planes = geo.planes(task.lo, task.hi, depths.length);
 const greys = task.views.map((v) => sweep.grey(Uint8Array.from(v), 3));
@@ -92,8 +92,8 @@ def scene():
 def test_geometry_and_plane_sweep_match_numpy_on_a_rendered_scene(tmp_path, scene):
     task, depths, codes = task_for(scene)
     out = node(tmp_path, task)
-    for s, key in ((0.25, "rel4"), (1.0, "rel1")):
-        rot, trans = geometry.relative(scene["K"], scene["R"], scene["t"], s)
+    for key, scale in (("relFeatures", ()), ("rel1", (1.0,))):     # the feature maps' scale, then full size
+        rot, trans = geometry.relative(scene["K"], scene["R"], scene["t"], *scale)
         assert_allclose(out[key]["rot"], rot, rtol=1e-13, atol=1e-12)
         assert_allclose(out[key]["trans"], trans, rtol=1e-13, atol=1e-12)
     assert out["planes"] == depths.tolist()  # bit for bit, as numpy.linspace

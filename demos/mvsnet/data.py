@@ -23,7 +23,7 @@ from functools import cache
 
 import numpy as np
 
-HEIGHT, WIDTH = 128, 160         # rendered views (pixels): quarter-size feature maps of 40×32
+HEIGHT, WIDTH = 128, 160         # rendered views (pixels): half-size feature maps of 80×64
 FOCAL = 160.0                    # focal length of every rendered camera (pixels)
 DEPTH_RANGE = (2.0, 6.0)         # every rendered surface lies in here (the planes' range)
 BASELINE = (0.5, 0.75)           # sideways offset of the source cameras: 20-56 px of parallax across the range

@@ -40,8 +40,8 @@ def load(name: str) -> tuple[MVSNet, dict]:
 
 def export_model(model: MVSNet, path) -> None:
     v = torch.export.Dim("views", min=2, max=5)
-    h = 16 * torch.export.Dim("h16", min=1, max=16)
-    w = 16 * torch.export.Dim("w16", min=1, max=24)
+    h = 8 * torch.export.Dim("h8", min=1, max=32)
+    w = 8 * torch.export.Dim("w8", min=1, max=48)
     scene = views.views(EXAMPLES[0])
     x = infer.feeds({**scene, "depth_range": list(scene["depth_range"])}, model.config.planes)
     args = tuple(torch.from_numpy(x[k]) for k in ("images", "rot", "trans", "depths"))
@@ -116,7 +116,7 @@ def main(argv=None) -> dict:
     card = {
         "name": "mvsnet",
         "title": "MVSNet: depth from calibrated views, against a classical plane sweep",
-        "summary": "2D features at a quarter size, homography warping onto depth planes, a variance cost "
+        "summary": "2D features at half size, homography warping onto depth planes, a variance cost "
                    "volume, a 3D U-Net, soft argmin and refinement; trained on rendered scenes, also run on "
                    "the Middlebury motorcycle pair.",
         "papers": ["yao2018mvsnet", "collins1996spacesweep"],

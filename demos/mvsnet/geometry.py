@@ -2,8 +2,8 @@
 
 The same arithmetic runs in the page (docs/javascripts/demos/mvsnet/geometry.js), compared in Node
 by tests/test_mvsnet_js.py. A camera is (K, R, t): x_cam = R x_world + t, pixel ~ K x_cam, pixel
-centres at integer coordinates. At a scale s (1/4 for the feature maps) pixel u of the image is
-s·u + (s − 1)/2: the centre of feature pixel j is image coordinate 4j + 1.5.
+centres at integer coordinates. At a scale s (1/2 for the feature maps) pixel u of the image is
+s·u + (s − 1)/2: the centre of feature pixel j is image coordinate 2j + 0.5.
 """
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ import numpy as np
 from demos.common.errors import DemoError
 
 MAX_VIEWS = 5
-MULTIPLE = 16              # the 3D U-Net halves the quarter-size maps twice
+STRIDE = 2                 # the feature maps are 1/STRIDE of the views' size
+MULTIPLE = 8               # the 3D U-Net halves the half-size maps twice
 MAX_PIXELS = 256 * 384     # the cost volume grows with H·W·D: keep a run under a second or so
 
 
@@ -31,7 +32,7 @@ def inverse3(m: np.ndarray) -> np.ndarray:
     return co / det
 
 
-def relative(K, R, t, s: float = 0.25) -> tuple[np.ndarray, np.ndarray]:
+def relative(K, R, t, s: float = 1 / STRIDE) -> tuple[np.ndarray, np.ndarray]:
     """rot (V, 3, 3), trans (V, 3): a reference pixel p (scale s) at depth d lands at rot·p·d + trans."""
     rot, trans = [], []
     inv0 = inverse3(scaled(K[0], s))
@@ -64,7 +65,7 @@ def check_views(images: np.ndarray | list, K, R, t, depth_range, shown: str = "t
     h, w = shapes[0][:2]
     if h % MULTIPLE or w % MULTIPLE or h < MULTIPLE or w < MULTIPLE:
         raise DemoError(f"{shown}: views are {w}×{h} pixels; width and height must be multiples of {MULTIPLE} "
-                        "(the 3D U-Net halves the quarter-size maps twice)")
+                        "(the 3D U-Net halves the half-size maps twice)")
     if h * w > MAX_PIXELS:
         raise DemoError(f"{shown}: views are {w}×{h} pixels; at most {MAX_PIXELS} pixels (e.g. 384×256) are accepted")
     for name, value, shape in (("K", K, (3, 3)), ("R", R, (3, 3)), ("t", t, (3,))):

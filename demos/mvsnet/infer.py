@@ -4,7 +4,7 @@ onnxruntime only — beside the classical plane sweep on the same views.
     python -m demos run mvsnet views.npz [--json]
 
 views.npz (numpy.savez) holds
-    images        (V, H, W, 3) uint8, view 0 the reference; 2 ≤ V ≤ 5, H and W multiples of 16
+    images        (V, H, W, 3) uint8, view 0 the reference; 2 ≤ V ≤ 5, H and W multiples of 8
                   (or one array per view: image_0, image_1, …, each (H, W, 3))
     K, R, t       (V, 3, 3), (V, 3, 3), (V, 3): x_cam = R x_world + t, pixel ~ K x_cam
     depth_range   (2,) [near, far]: the depth planes are spread evenly between them
@@ -34,8 +34,8 @@ REQUIRED = ("K", "R", "t", "depth_range")
 OPTIONAL = ("depth", "disparity", "focal_baseline", "doffs", "disparity_scale")
 PREPROCESSING = {
     "images": "RGB / 255 as (V, 3, H, W) float32, view 0 the reference",
-    "rot": "K_i R_i R_0^T K_0^-1 with K at a quarter of the size (K_s = S K, S = [[s, 0, (s-1)/2], [0, s, (s-1)/2], [0, 0, 1]], s = 1/4)",
-    "trans": "K_i (t_i - R_i R_0^T t_0), K at a quarter of the size",
+    "rot": "K_i R_i R_0^T K_0^-1 with K at half the size (K_s = S K, S = [[s, 0, (s-1)/2], [0, s, (s-1)/2], [0, 0, 1]], s = 1/2)",
+    "trans": "K_i (t_i - R_i R_0^T t_0), K at half the size",
     "depths": "the planes, evenly spread from near to far (numpy.linspace)",
     "plane_sweep": planesweep.__doc__.split("\n\n")[1].replace("\n", " "),
 }

@@ -3,7 +3,8 @@
 Yao, Luo, Li, Fang, Quan (2018), "MVSNet: Depth Inference for Unstructured Multi-view Stereo", ECCV.
 The four steps of the notes (docs/3d/mvsnet.md):
 
-1. a shared 2D CNN turns every view into feature maps at a quarter of its size;
+1. a shared 2D CNN turns every view into feature maps at half its size (the paper: a quarter; the step
+   between neighbouring far planes moves a feature by a fraction of a feature pixel, twice as far at half size);
    as in the paper, convolutions but the last of a network are followed by batch normalisation, which
    keeps the variance cost on a scale the softmax can use from the first steps (without it the untrained
    cost barely varies along depth, and the network settles on predicting one depth everywhere);
@@ -60,12 +61,12 @@ def conv3d(cin, cout, stride=1, norm=True):
 
 
 class Features(nn.Module):
-    """(V, 3, H, W) → (V, C, H/4, W/4); six convolutions, two with stride 2."""
+    """(V, 3, H, W) → (V, C, H/2, W/2); six convolutions, one with stride 2."""
 
     def __init__(self, c: int, norm: bool):
         super().__init__()
         self.net = nn.Sequential(conv2d(3, 8, norm=norm), conv2d(8, 8, norm=norm), conv2d(8, c, 2, norm=norm),
-                                 conv2d(c, c, norm=norm), conv2d(c, c, 2, norm=norm), conv2d(c, c, relu=False))
+                                 conv2d(c, c, norm=norm), conv2d(c, c, norm=norm), conv2d(c, c, relu=False))
 
     def forward(self, x):
         return self.net(x)
@@ -114,7 +115,7 @@ def warp(feats, rot, trans, depths):
 
 class MVSNet(nn.Module):
     """images (V, 3, H, W) in [0, 1], view 0 the reference; rot (V, 3, 3), trans (V, 3); depths (D,)
-    increasing. H and W multiples of 16. Returns depth (H, W), confidence (H, W), and the insides:
+    increasing. H and W multiples of 8. Returns depth (H, W), confidence (H, W), and the insides:
     depth_initial (h, w), probability (D, h, w), cost (D, h, w, the regularised cost the softmax
     reads) and variance (D, h, w, the cost volume averaged over channels)."""
 

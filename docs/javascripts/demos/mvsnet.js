@@ -23,7 +23,7 @@ const METHODS = [
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 
-/** The model's four inputs as onnxruntime tensors (images / 255, matrices at a quarter size, planes). */
+/** The model's four inputs as onnxruntime tensors (images / 255, matrices at the feature maps' half size, planes). */
 export function modelInputs(ort, scene, depths) {
   const { h, w, views } = scene;
   const images = new Float32Array(views.length * 3 * h * w);
@@ -255,7 +255,7 @@ export function mount(box, ctx) {
     if (r.method === "plane_sweep") {
       series.push({ label: "1 − NCC (plane sweep cost)", values: r.cost.map((c) => c[row * s.w + col]), kind: "line" });
     } else {
-      const cell = Math.min(r.fh - 1, Math.floor(row / 4)) * r.fw + Math.min(r.fw - 1, Math.floor(col / 4));
+      const cell = Math.floor((row * r.fh) / s.h) * r.fw + Math.floor((col * r.fw) / s.w); // the feature pixel
       const at = (a) => s.depths.map((_, k) => a[k * r.fh * r.fw + cell]);
       series.push({ label: "softmax probability", values: at(r.probability), kind: "bars" });
       series.push({ label: "cost after the 3D regularisation", values: at(r.cost), kind: "line" });

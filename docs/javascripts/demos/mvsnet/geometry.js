@@ -26,13 +26,13 @@ export function inverse3(m) {
   return co.map((row) => row.map((v) => v / det));
 }
 
-/** K at scale s: pixel u of the image is s·u + (s − 1)/2 (the centre of feature pixel j is 4j + 1.5). */
+/** K at scale s: pixel u of the image is s·u + (s − 1)/2 (at s = 1/2 the centre of feature pixel j is 2j + 0.5). */
 export function scaled(K, s) {
   return matmul([[s, 0, (s - 1) / 2], [0, s, (s - 1) / 2], [0, 0, 1]], K);
 }
 
 /** { rot: V×3×3, trans: V×3 }: a reference pixel p at depth d lands at rot·p·d + trans in view i. */
-export function relative(K, R, t, s = 0.25) {
+export function relative(K, R, t, s = 0.5) {
   const inv0 = inverse3(scaled(K[0], s));
   const rot = [], trans = [];
   for (let i = 0; i < K.length; i++) {
