@@ -175,6 +175,19 @@ def test_recorded_metrics_are_measured_and_reproduced(card, sessions):
     assert f"{m['motorcycle']['plane_sweep']['mean_abs_error']:.3f}" in text
 
 
+def test_the_speed_snippet_covers_every_exported_model_and_input(card):
+    """The page's timing table (scripts/bench_mvsnet.py) has a row per model of the sidecar and per input, both
+    runtimes filled; the committed one was written for today's models."""
+    from bench_mvsnet import SNIPPET, snippet
+    files, cases = [m["file"] for m in card["models"]], ["3 views 160x128", "pair 192x128"]
+    keys = [f"{f} {c}" for f in files for c in cases] + [f"plane sweep {c}" for c in cases]
+    text = snippet({k: 10.0 + i for i, k in enumerate(keys)}, {k: 100.0 + i for i, k in enumerate(keys)}, files, cases, 3)
+    rows = [line for line in text.splitlines() if line.startswith("| ") and not line.startswith("| what")]
+    assert len(rows) == len(keys) and rows[0] == "| `mvsnet.onnx` | 3 views 160×128 | 100 | 10 |"
+    committed = SNIPPET.read_text()
+    assert all(f"| `{f}` | {c.replace('x', '×')} |" in committed for f in files for c in cases)
+
+
 def test_training_smoke_run_lowers_nothing_to_nan(monkeypatch, scene):
     pool = {k: np.stack([scene[k]] * 2) for k in ("images", "K", "R", "t", "depth")}
     monkeypatch.setattr(train, "STEPS", 2)
