@@ -20,13 +20,14 @@ CBOX, DBOX = "[data-demo=charlstm]", "[data-demo=delay]"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
-def score_in_page(page, text: str | None = None, runs: int = 1):
+def score_in_page(page, text: str | None = None):
     if text is not None:
         page.fill(f"{CBOX} textarea", text)
+    page.evaluate(f"() => document.querySelector('{CBOX} .inn-clstm').removeAttribute('data-inference-ms')")
     page.click(f"{CBOX} .inn-demo__button:has-text('Colour')")
-    page.wait_for_function(f"(n) => document.querySelectorAll('{CBOX} .inn-clstm[data-inference-ms]').length && "
+    page.wait_for_function(f"() => document.querySelectorAll('{CBOX} .inn-clstm[data-inference-ms]').length && "
                            f"document.querySelector('{CBOX} .inn-demo__status').textContent.includes('scored in one call')",
-                           arg=runs, timeout=90_000)
+                           timeout=90_000)
     return json.loads(page.locator(f"{CBOX} .inn-clstm").get_attribute("data-activation"))
 
 
@@ -54,6 +55,21 @@ def test_charlstm_golden_then_browser_matches_python(tab):
     page.keyboard.press("ArrowRight")
     assert json.loads(page.locator(f"{CBOX} .inn-clstm__info").get_attribute("data-result"))["position"] == 8
     assert not tab.errors and not tab.foreign_requests()
+
+
+def test_typing_scores_once_after_a_pause_and_colour_replaces_the_pending_run(tab):
+    page = tab.open(RNN_PAGE)
+    page.wait_for_selector(f"{CBOX}[data-demo-state=golden]")
+    runs = lambda: int(page.locator(f"{CBOX} .inn-clstm").get_attribute("data-runs") or 0)  # noqa: E731
+    page.fill(f"{CBOX} textarea", "def f():\n    return 1\n")           # typing: scored after a pause
+    page.wait_for_function(f"() => document.querySelector('{CBOX} .inn-ctext').textContent.includes('return 1')",
+                           timeout=90_000)
+    page.wait_for_timeout(1500)
+    before = runs()
+    score_in_page(page, "x = 2\n")                                       # typed, then Colour at once
+    page.wait_for_timeout(1500)                                         # past the 600 ms pause typing waits for
+    assert runs() == before + 1 and "x = 2" in page.locator(f"{CBOX} .inn-ctext").inner_text()
+    assert not tab.errors
 
 
 def test_charlstm_sampler_matches_python_and_cells_are_ranked(tab):

@@ -211,7 +211,9 @@ style.textContent += `
   }
 
   let busy = Promise.resolve();
+  let typing = 0;     // the run that typing schedules; a run the reader asks for replaces it
   function run() {
+    clearTimeout(typing);
     busy = busy.then(async () => {
       const text = area.value.replace(/\r\n/g, "\n");
       if (!text) { ctx.status("The text is empty: type or paste some code."); return; }
@@ -228,6 +230,7 @@ style.textContent += `
         const at = view.selected() >= 0 && view.selected() < scored.T ? view.selected() : Math.min(40, scored.T - 1);
         view.select(at);
         root.dataset.inferenceMs = ms.toFixed(2);
+        root.dataset.runs = String(Number(root.dataset.runs || 0) + 1);
         ctx.status(`${tokens.length} characters scored in one call: ${ms.toFixed(0)} ms` +
           (unknown ? ` · ${unknown} character(s) outside the vocabulary read as ${prep.unknown}` : ""));
       } catch (err) { ctx.error(err); }
@@ -263,7 +266,6 @@ style.textContent += `
   exampleSelect.addEventListener("change", () => { area.value = examples[Number(exampleSelect.value)].text; run(); });
   runButton.addEventListener("click", () => run());
   area.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
-  let typing = 0;
   area.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(run, 600); });
   featureSelect.addEventListener("change", () => { drawRanking(); setCell(rankCells(corr[featureSelect.value], 1)[0][0]); });
   cellInput.addEventListener("change", () => setCell(Number(cellInput.value)));
