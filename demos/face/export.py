@@ -95,7 +95,8 @@ def tflite_golden(sources: dict, image: np.ndarray, tracked: dict) -> dict:
             "landmarks": np.round(landmarks.reshape(-1, 3), 5).tolist(), "face_flag": round(float(flag.item()), 6)}
 
 
-def write_notice() -> None:
+def write_notice(wheel: Path) -> None:
+    """What the converted files are and where from, the MediaPipe notice, and the wheel's own licence file."""
     NOTICE.write_text(
         "exported_models/face_detector.onnx and exported_models/face_landmarks.onnx hold the weights of\n"
         "MediaPipe's face detector (BlazeFace, short range) and face landmark model, converted from\n"
@@ -112,7 +113,9 @@ def write_notice() -> None:
         "License is distributed on an \"AS IS\" BASIS, WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND,\n"
         "either express or implied. See the License for the specific language governing permissions and\n"
         "limitations under the License.\n\n"
-        "Modifications: converted from TFLite to ONNX (same operations, same weights), as described above.\n")
+        "Modifications: converted from TFLite to ONNX (same operations, same weights), as described above.\n\n"
+        f"The licence file of the wheel ({mw.LICENSE}), in full:\n\n"
+        + mw.read_member(mw.LICENSE, wheel).decode("utf-8"))
 
 
 def snippet(card: dict) -> str:
@@ -214,7 +217,7 @@ def main(argv=None) -> dict:
         "reproduce": "python -m demos train face && python -m demos export face",
         "golden": [{"input": golden_image, "output": {**result, "tflite": tflite}}],
     }
-    write_notice()
+    write_notice(wheel)
     written = sidecar.write(card)
     SNIPPET.write_text(snippet(card))
     RIG_SNIPPET.write_text(rig_snippet(metrics))

@@ -28,6 +28,7 @@ CACHE = ROOT / "build" / "face" / "cache"
 DETECTOR = "mediapipe/modules/face_detection/face_detection_short_range.tflite"
 LANDMARKS = "mediapipe/modules/face_landmark/face_landmark.tflite"
 CONNECTIONS = "mediapipe/python/solutions/face_mesh_connections.py"
+LICENSE = f"mediapipe-{VERSION}.dist-info/LICENSE"    # the licence text the wheel ships, in full
 OPS = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
 
 
