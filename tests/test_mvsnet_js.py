@@ -26,7 +26,7 @@ const sweep = await import(`${root}/docs/javascripts/demos/mvsnet/sweep.js`);
 const task = JSON.parse(fs.readFileSync(input));
 const out = {};
 const { K, R, t, h, w, depths } = task;
-out.relFeatures = geo.relative(K, R, t);
+out.relFeatures = geo.relative(K, R, t, 1 / task.stride);
 out.rel1 = geo.relative(K, R, t, 1.0);
 out.planes = geo.planes(task.lo, task.hi, depths.length);
 const greys = task.views.map((v) => sweep.grey(Uint8Array.from(v), 3));
@@ -53,7 +53,7 @@ if (task.ort) {
     for (let p = 0; p < h * w; p++) { rgba.set(v.slice(3 * p, 3 * p + 3), 4 * p); rgba[4 * p + 3] = 255; }
     return { rgba };
   }) };
-  const result = await session.run(modelInputs(ort, scene, geo.planes(task.lo, task.hi, depths.length)));
+  const result = await session.run(modelInputs(ort, scene, geo.planes(task.lo, task.hi, depths.length), task.stride));
   out.depth = Array.from(result.depth.data);
   out.confidence = Array.from(result.confidence.data);
 }
@@ -81,7 +81,8 @@ def task_for(v: dict, ort_file=None) -> dict:
             "views": [im.ravel().tolist() for im in v["images"]], "radius": planesweep.RADIUS, "eps": planesweep.EPS,
             "truth": [None if not np.isfinite(x) else float(x) for x in truth.ravel()],
             "spacing": float(depths[1] - depths[0]), "codes": codes.ravel().tolist(),
-            "ort": str(ort_file) if ort_file else None, "sweep": ort_file is None}, depths, codes
+            "ort": str(ort_file) if ort_file else None, "sweep": ort_file is None,
+            "stride": sc.read("mvsnet")["preprocessing"]["feature_stride"]}, depths, codes
 
 
 @pytest.fixture(scope="module")

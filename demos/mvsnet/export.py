@@ -123,7 +123,7 @@ def main(argv=None) -> dict:
         "models": [onnx_export.io_spec(MODELS_DIR / f) for f in FILES.values()],
         "options": {},
         "labels": ["MVSNet", "MVSNet without 3D U-Net", "plane sweep"],
-        "preprocessing": {**infer.PREPROCESSING, "ncc_radius": planesweep.RADIUS, "ncc_eps": planesweep.EPS,
+        "preprocessing": {**infer.PREPROCESSING, "feature_stride": geometry.STRIDE, "ncc_radius": planesweep.RADIUS, "ncc_eps": planesweep.EPS,
                           "maps": "depth_png, confidence_png: RGB PNG, R and G the high and low byte of "
                                   "round((v - lo) / (hi - lo) * 65535), B 255 where known"},
         "config": models["mvsnet"].config.to_dict(),

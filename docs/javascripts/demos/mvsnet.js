@@ -23,8 +23,8 @@ const METHODS = [
 
 const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
 
-/** The model's four inputs as onnxruntime tensors (images / 255, matrices at the feature maps' half size, planes). */
-export function modelInputs(ort, scene, depths) {
+/** The model's four inputs as onnxruntime tensors (images / 255, matrices at the feature maps' size: 1 / stride, planes). */
+export function modelInputs(ort, scene, depths, stride) {
   const { h, w, views } = scene;
   const images = new Float32Array(views.length * 3 * h * w);
   views.forEach((v, i) => {
@@ -32,7 +32,7 @@ export function modelInputs(ort, scene, depths) {
       for (let p = 0; p < h * w; p++) images[(i * 3 + c) * h * w + p] = v.rgba[4 * p + c] / 255;
     }
   });
-  const { rot, trans } = relative(scene.K, scene.R, scene.t);
+  const { rot, trans } = relative(scene.K, scene.R, scene.t, 1 / stride);
   const n = views.length;
   return {
     images: new ort.Tensor("float32", images, [n, 3, h, w]),
@@ -156,7 +156,7 @@ export function mount(box, ctx) {
       const ort = await ctx.ort();
       const session = await ctx.session(m.model);
       const started = performance.now();
-      const out = await session.run(modelInputs(ort, s, s.depths));
+      const out = await session.run(modelInputs(ort, s, s.depths, prep.feature_stride));
       result = { method, depth: out.depth.data, confidence: out.confidence.data, probability: out.probability.data,
         cost: out.cost.data, variance: out.variance.data, fh: out.probability.dims[1], fw: out.probability.dims[2],
         ms: performance.now() - started };

@@ -32,7 +32,7 @@ export function scaled(K, s) {
 }
 
 /** { rot: V×3×3, trans: V×3 }: a reference pixel p at depth d lands at rot·p·d + trans in view i. */
-export function relative(K, R, t, s = 0.5) {
+export function relative(K, R, t, s) {
   const inv0 = inverse3(scaled(K[0], s));
   const rot = [], trans = [];
   for (let i = 0; i < K.length; i++) {
