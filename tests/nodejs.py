@@ -12,7 +12,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 JS = ROOT / "docs" / "javascripts"
 NODE = shutil.which("node")
-ORT = (ROOT / "node_modules/onnxruntime-web/dist/ort.wasm.min.mjs").as_uri()
 
 
 def run_module(source: str, data=None, timeout: int = 120):
@@ -24,15 +23,16 @@ def run_module(source: str, data=None, timeout: int = 120):
     return json.loads(proc.stdout)
 
 
-def evaluate(body: str, modules: dict[str, Path | str] | None = None, data=None, timeout: int = 120):
-    """Run `body`, the body of an async function, with each of `modules` imported under its name
-    (`{"h": JS / "parts/heatmap.js"}` → `import * as h from …`) and `DATA`; return what it returns."""
-    imports = "".join(f"import * as {name} from '{as_uri(path)}';\n" for name, path in (modules or {}).items())
-    return run_module(imports + f"console.log(JSON.stringify(await (async () => {{ {body} }})()));", data, timeout)
+def evaluate(body: str, modules: dict[str, Path] | None = None, data=None, timeout: int = 120):
+    """Run `body`, the body of an async function, with `modules` imported (see `imports`) and `DATA`;
+    return what it returns."""
+    return run_module(imports(modules or {}) + f"console.log(JSON.stringify(await (async () => {{ {body} }})()));",
+                      data, timeout)
 
 
-def as_uri(path: Path | str) -> str:
-    return path.as_uri() if isinstance(path, Path) else path
+def imports(modules: dict[str, Path]) -> str:
+    """Each module file imported under its name: `{"h": JS / "parts/heatmap.js"}` → `import * as h from …`."""
+    return "".join(f"import * as {name} from '{path.as_uri()}';\n" for name, path in modules.items())
 
 
 class RecordedDraws:

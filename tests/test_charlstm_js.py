@@ -9,17 +9,17 @@ import pytest
 from demos.charlstm import infer as cinfer
 from demos.common import sidecar as sc
 from demos.delay import infer as dinfer
-from tests.nodejs import JS, NODE, run_module
+from tests.nodejs import JS, NODE, evaluate
 
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 
-def node(imports: str, script: str):
-    return run_module(f"{imports}\nconsole.log(JSON.stringify(await (async () => {{ {script} }})()));")
+def node(modules: dict, script: str):
+    return evaluate(script, modules)
 
 
 def test_sampler_matches_python():
-    draws = node(f"import * as s from '{(JS / 'demos/charlstm/sampler.js').as_uri()}';",
+    draws = node({"s": JS / "demos/charlstm/sampler.js"},
                  "const out = {}; for (const seed of [0, 1, 12345, 2147483647]) { const d = s.mulberry32(seed);"
                  " out[seed] = Array.from({length: 50}, d); } return out;")
     for seed, values in draws.items():
@@ -28,7 +28,7 @@ def test_sampler_matches_python():
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(97) * 0.3, 20).astype(np.float32)
     cases = [(p.tolist(), t, u) for p, t, u in zip(probs, [0.3, 0.7, 1.0, 1.5] * 5, rng.random(20))]
-    picks = node(f"import * as s from '{(JS / 'demos/charlstm/sampler.js').as_uri()}';",
+    picks = node({"s": JS / "demos/charlstm/sampler.js"},
                  f"return {json.dumps(cases)}.map(([p, t, u]) => [s.pick(Float32Array.from(p), t, u), s.topK(p, 5).map(e => e[0])]);")
     for (p, t, u), (picked, top) in zip(cases, picks):
         assert picked == cinfer.pick(np.array(p, np.float32), t, u)
@@ -38,7 +38,7 @@ def test_sampler_matches_python():
 def test_encode_and_ranking_match_python():
     card = sc.read("charlstm")
     text = "def f(x):\n\treturn 'é' + x  # ok\n"
-    out = node(f"import * as c from '{(JS / 'demos/charlstm.js').as_uri()}';",
+    out = node({"c": JS / "demos/charlstm.js"},
                f"const card = {json.dumps({'preprocessing': card['preprocessing'], 'corr': card['figures']['cell_correlation']['indentation']})};"
                f"return [c.encode({json.dumps(text)}, card.preprocessing), c.rankCells(card.corr, 4)];")
     assert out[0] == cinfer.encode(text, card).tolist()
@@ -47,7 +47,7 @@ def test_encode_and_ranking_match_python():
 
 
 def test_colored_text_pure_parts():
-    out = node(f"import * as t from '{(JS / 'parts/colored-text.js').as_uri()}';",
+    out = node({"t": JS / "parts/colored-text.js"},
                """const text = "ab\\ncdef\\n\\nxy";
                   const moves = [[0, 'ArrowRight'], [0, 'ArrowLeft'], [1, 'ArrowDown'], [6, 'ArrowUp'], [4, 'End'],
                                  [5, 'Home'], [4, 'ArrowDown'], [9, 'ArrowDown'], [0, 'ArrowUp'], [0, 'x']];
@@ -64,12 +64,12 @@ def test_delay_sequence_matches_python():
     card = sc.read("delay")
     cases = [{"value": 5, "marker": 2, "delay": 10, "seed": 3}, {"value": 0, "marker": 0, "delay": 0, "seed": 0},
              {"value": 7, "marker": 4, "delay": 200, "seed": 2147483647}]
-    out = node(f"import * as d from '{(JS / 'demos/delay.js').as_uri()}';",
+    out = node({"d": JS / "demos/delay.js"},
                f"return {json.dumps(cases)}.map(c => {{ const s = d.buildSequence(c, {card['preprocessing']['values']});"
                " return [s.steps, Array.from(s.x), d.checkInputs(c, " + json.dumps(card["options"]) + ").ok]; });")
     for case, (steps, x, ok) in zip(cases, out):
         py_steps, py_x = dinfer.build_sequence(dict(case), card)
         assert steps == py_steps and np.array_equal(np.array(x, np.float32), py_x.ravel()) and ok
-    bad = node(f"import * as d from '{(JS / 'demos/delay.js').as_uri()}';",
+    bad = node({"d": JS / "demos/delay.js"},
                f"return d.checkInputs({{value: 5, marker: 2, delay: 201, seed: 1}}, {json.dumps(card['options'])});")
     assert not bad["ok"] and "0 to 200" in bad["message"]

@@ -13,7 +13,7 @@ from demos.common.images import decode_png, png_bytes
 from demos.rcnn import hard
 from demos.rcnn import proposals as prop
 from demos.rcnn import selective_search as search
-from tests.nodejs import JS, REPLAY_JS, RecordedDraws, run_module
+from tests.nodejs import JS, REPLAY_JS, RecordedDraws, imports, run_module
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, det.HELD_OUT_SEED])
@@ -249,7 +249,7 @@ MODULES = {"d": JS / "detection.js", "ss": JS / "demos" / "rcnn" / "selective-se
 
 def node(script: str, payload) -> dict:
     """`script` (an ES module) with detection.js, selective search and the scene painter imported as d, ss, sc."""
-    return run_module("".join(f"import * as {k} from '{v.as_uri()}';\n" for k, v in MODULES.items()) + script, payload)
+    return run_module(imports(MODULES) + script, payload)
 
 
 def test_javascript_decodes_and_suppresses_yolo_golden_grids_like_python():

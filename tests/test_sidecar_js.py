@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from demos.common import sidecar as sc
 from demos.common.errors import DemoError
 from demos.common.paths import MODELS_DIR
-from tests.nodejs import JS, run_module
+from tests.nodejs import JS, imports, run_module
 
 SIDECAR = JS / "sidecar.js"
 YOLO = json.loads((MODELS_DIR / "yolo.json").read_text())
@@ -18,7 +18,7 @@ YOLO = json.loads((MODELS_DIR / "yolo.json").read_text())
 
 def js(script: str, payload):
     """`script` (an ES module) with sidecar.js imported as s and `DATA`; returns the JSON it prints."""
-    return run_module(f"import * as s from '{SIDECAR.as_uri()}';\n{script}", payload)
+    return run_module(imports({"s": SIDECAR}) + script, payload)
 
 
 VERDICTS = """
