@@ -6,7 +6,7 @@
 
 import { button } from "../runtime.js";
 import { coloredText, shadeAll } from "../parts/colored-text.js";
-import { addStyle, linesGrid, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName, topK } from "../parts/attention.js";
+import { addStyle, linesGrid, attentionLines, headGrid, headNames, headPicker, HEAD_COLOURS, mapRow, probabilityBars, shortName, topK } from "../parts/attention.js";
 
 const WINDOW = 24; // characters shown in the line view, up to the picked one
 
@@ -71,12 +71,8 @@ export function mount(box, ctx) {
   area.spellcheck = false;
   area.setAttribute("aria-label", `Text to read, at most ${limit} characters`);
   const headRow = el("div", "inn-attn-demo__row");
-  const headSelect = el("select");
-  headSelect.setAttribute("aria-label", "Head whose attention colours the text and is drawn as lines");
-  headSelect.append(new Option("all heads (lines), mean (colour)", "all"));
-  headSelect.append(new Option("each head in a grid (lines), mean (colour)", "grid"));
-  for (const n of names) headSelect.append(new Option(`head ${shortName(n)}`, n));
-  headRow.append(el("span", null, "head:"), headSelect);
+  const headSelect = headPicker(names, { label: "Head whose attention colours the text and is drawn as lines", note: " (lines), mean (colour)" });
+  headRow.append(el("span", null, "head:"), headSelect.element);
   const textHolder = el("div");
   const key = el("p", "inn-attn-demo__key", "Colour: how much the chosen head, reading the outlined character, attends to each earlier character (scaled to its largest weight; dark 0 → yellow). Tap, hover or use the arrow keys on the text.");
   const views = el("div", "inn-attn-demo__views");
@@ -108,7 +104,7 @@ export function mount(box, ctx) {
 
   function colourValues() {
     const T = scored.text.length;
-    const heads = ["all", "grid"].includes(headSelect.value) ? names : [headSelect.value];
+    const heads = headSelect.heads();
     const values = new Array(T).fill(NaN);
     if (picked < 0) return values;
     for (let j = 0; j <= picked; j++) values[j] = heads.reduce((s, n) => s + rowOf(n, picked)[j], 0) / heads.length;
@@ -133,10 +129,10 @@ export function mount(box, ctx) {
 
   function drawPicked() {
     const T = scored.text.length;
-    const heads = ["all", "grid"].includes(headSelect.value) ? names : [headSelect.value];
+    const heads = headSelect.heads();
     const window = { from: Math.max(0, picked - WINDOW + 1), to: picked + 1 };
-    lines.element.style.display = headSelect.value === "grid" ? "none" : "";
-    if (headSelect.value === "grid") smallLines.draw(Array.from(scored.text), scored.maps, names, { picked, colours, ...window });
+    lines.element.style.display = headSelect.grid() ? "none" : "";
+    if (headSelect.grid()) smallLines.draw(Array.from(scored.text), scored.maps, names, { picked, colours, ...window });
     else smallLines.element.replaceChildren();
     lines.draw(Array.from(scored.text), scored.maps, { heads, picked, colours, ...window });
     info.replaceChildren();
@@ -206,7 +202,7 @@ export function mount(box, ctx) {
   exampleSelect.addEventListener("change", () => { area.value = examples[Number(exampleSelect.value)].text.slice(0, limit); picked = -1; run(); });
   runButton.addEventListener("click", run);
   area.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
-  headSelect.addEventListener("change", () => { if (scored && picked >= 0) { recolour(); drawPicked(); } });
+  headSelect.element.addEventListener("change", () => { if (scored && picked >= 0) { recolour(); drawPicked(); } });
 
   // ---- first view: the address's text, run at once; else a recorded example
   const fromUrl = new URLSearchParams(globalThis.location?.search ?? "").get("text");

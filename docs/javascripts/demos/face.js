@@ -2,6 +2,7 @@
 // reader's camera, in this page (ONNX Runtime Web); the mesh as a surface the reader can turn.
 // The pipeline is face/pipeline.js, the same steps as demos/face/infer.py (tested against it in Node).
 
+import { latestWins } from "../latest-wins.js";
 import { button } from "../runtime.js";
 import { pose, solve, track } from "./face/pipeline.js";
 import { meshView } from "./face/mesh3d.js";
@@ -133,7 +134,6 @@ export function mount(box, ctx) {
 
   // ---- the rig: sliders → rig net → mesh; tracked landmarks → solver → sliders ---------------------
   const values = () => Object.fromEntries(rigConfig.controls.map((n) => [n, Number(sliders[n].input.value)]));
-  let posing = null, again = false;
   async function drawRig() {
     const ort = await ctx.ort();
     const loaded = await models();
@@ -143,6 +143,7 @@ export function mount(box, ctx) {
     rigCanvas.setAttribute("aria-label", `The rig mesh at ${said}; turnable with the arrow keys.`);
     rigPanel.dataset.controls = JSON.stringify(controls);
   }
+  const poseRig = latestWins(drawRig, ctx.error);  // the latest slider values win
   function setControls(controls) {
     for (const [name, v] of Object.entries(controls)) {
       sliders[name].input.value = v;
@@ -165,10 +166,7 @@ export function mount(box, ctx) {
     const url = new URL(window.location.href);
     url.searchParams.set("rig", formatRig(values()));
     history.replaceState(history.state, "", url);
-    if (posing) { again = true; return; }
-    posing = (async () => {
-      do { again = false; await drawRig(); } while (again); // the latest slider values win
-    })().catch((err) => ctx.error(err)).finally(() => (posing = null));
+    poseRig();
   });
 
   // ---- run(): the current still image through both nets ------------------------------------------

@@ -7,7 +7,7 @@
 
 import { button } from "../runtime.js";
 import { coloredText } from "../parts/colored-text.js";
-import { addStyle, linesGrid, argmax, attentionLines, headGrid, headNames, HEAD_COLOURS, mapRow, probabilityBars, shortName,
+import { addStyle, linesGrid, argmax, attentionLines, headGrid, headNames, headPicker, HEAD_COLOURS, mapRow, probabilityBars, shortName,
   topK } from "../parts/attention.js";
 import { headScores, inductionTargets, lookupPanel } from "./induction/attention.js";
 import { mulberry32 } from "./charlstm/sampler.js";
@@ -98,12 +98,8 @@ export function mount(box, ctx) {
   const views = el("div", "inn-attn-demo__views");
   const linesSide = el("div");
   const headRow = el("div", "inn-attn-demo__row");
-  const headSelect = el("select");
-  headSelect.setAttribute("aria-label", "Heads drawn as lines");
-  headSelect.append(new Option("all heads", "all"));
-  headSelect.append(new Option("each head in a grid", "grid"));
-  for (const n of names) headSelect.append(new Option(`head ${shortName(n)}`, n));
-  headRow.append(el("span", null, "lines:"), headSelect);
+  const headSelect = headPicker(names, { label: "Heads drawn as lines" });
+  headRow.append(el("span", null, "lines:"), headSelect.element);
   const linesHolder = el("div");
   linesSide.append(headRow, linesHolder);
   const info = el("div", "inn-ind__info inn-attn-demo__info");
@@ -141,9 +137,9 @@ export function mount(box, ctx) {
   function drawPicked() {
     const { labels, maps, scores } = scored;
     const T = labels.length;
-    const heads = ["all", "grid"].includes(headSelect.value) ? names : [headSelect.value];
-    lines.element.style.display = headSelect.value === "grid" ? "none" : "";
-    if (headSelect.value === "grid") smallLines.draw(labels, maps, names, { picked, colours });
+    const heads = headSelect.heads();
+    lines.element.style.display = headSelect.grid() ? "none" : "";
+    if (headSelect.grid()) smallLines.draw(labels, maps, names, { picked, colours });
     else smallLines.element.replaceChildren();
     lines.draw(labels, maps, { heads, picked, colours });
     const captions = Object.fromEntries(names.map((n) => [n, `${shortName(n)} · prev ${fmt(scores[n].previous_token)} · ind ${fmt(scores[n].induction)}`]));
@@ -234,7 +230,7 @@ export function mount(box, ctx) {
   let seed = 1;
   randomButton.addEventListener("click", () => { input.value = randomRepeat(seed++, alphabet); run(); });
   exampleSelect.addEventListener("change", () => { input.value = sidecar.examples.texts[Number(exampleSelect.value)]; run(); });
-  headSelect.addEventListener("change", () => { if (scored) drawPicked(); });
+  headSelect.element.addEventListener("change", () => { if (scored) drawPicked(); });
 
   // ---- first view: the address's tokens, run at once; else a recorded example
   const fromUrl = new URLSearchParams(globalThis.location?.search ?? "").get("tokens");

@@ -4,6 +4,7 @@
 // it (or arrows + Enter) to add/remove voxels or points and the mesh follows. A slider walks z between two shapes;
 // "Sample" draws z from the prior N(0, I). Meshes download as .obj, inputs as .npy for `python -m demos run`.
 
+import { latestWins } from "../latest-wins.js";
 import { button } from "../runtime.js";
 import { drawHeatmap } from "../parts/heatmap.js";
 import { createView, webglAvailable } from "../parts/view3d.js";
@@ -198,7 +199,7 @@ export function mount(box, ctx) {
   }
 
   // ---- run(): input → encoder → code → MISE + slice → draw -------------------------------------------------
-  let ort = null, busy = null, again = false;
+  let ort = null;
   async function decoderFn(z) {
     const session = await ctx.session(0);
     const zt = new ort.Tensor("float32", z, [1, latent]);
@@ -268,19 +269,10 @@ export function mount(box, ctx) {
     ctx.status("Live: the model runs in your browser.");
   }
 
-  async function run() {
-    if (busy) { again = true; return; }
-    busy = runOnce();
-    try {
-      await busy;
-    } catch (err) {
-      ctx.status(`This input could not be reconstructed: ${err.message ?? err}`);
-      box.dataset.result = JSON.stringify({ error: String(err.message ?? err) });
-    } finally {
-      busy = null;
-    }
-    if (again) { again = false; run(); }
-  }
+  const run = latestWins(runOnce, (err) => {
+    ctx.status(`This input could not be reconstructed: ${err.message ?? err}`);
+    box.dataset.result = JSON.stringify({ error: String(err.message ?? err) });
+  });
 
   // ---- golden example: shown before anything is downloaded -------------------------------------------------
   viewReady.then(() => {

@@ -3,6 +3,7 @@
 // per region, which also gives class-specific box deltas — each proposal moved by its class's deltas,
 // then per-class NMS. Same steps as demos/rcnn/infer.py.
 
+import { latestWins } from "../latest-wins.js";
 import { CLASS_COLOURS, detectionPanel, drawBox, nms, percent, regress, warp } from "../detection.js";
 import { selectiveSearch } from "./rcnn/selective-search.js";
 import { currentScene, offerGoldenScene, onScene, sceneEditor } from "../parts/scene-editor.js";
@@ -74,38 +75,33 @@ export function mount(box, ctx) {
   }
 
   // ---- run(): scene → proposals → warp → CNN on every region → draw --------------------------------
-  let busy = null, again = false, runs = 0;
-  async function run() {
-    if (busy) { again = true; return; }
-    busy = (async () => {
-      const ort = await ctx.ort();
-      const session = await ctx.session(0);
-      const scene = currentScene();
-      const t0 = performance.now();
-      const boxes = selectiveSearch(scene.rgba, size, size, doc);
-      const t1 = performance.now();
-      const regions = warp(scene.rgba, size, size, boxes, doc.warp, doc.context);
-      const t2 = performance.now();
-      let probs = [], deltas = [];
-      if (boxes.length) {
-        const input = new ort.Tensor("float32", regions, [boxes.length, 3, doc.warp, doc.warp]);
-        const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
-        const flat = output[sidecar.models[0].outputs[0].name].data;
-        const width = labels.length + 1;
-        probs = boxes.map((_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
-        const moves = output[sidecar.models[0].outputs[1].name].data;   // (K, classes, 4)
-        deltas = boxes.map((_, i) => labels.map((_, c) => Array.from(moves.subarray((i * labels.length + c) * 4, (i * labels.length + c + 1) * 4))));
-      }
-      const t3 = performance.now();
-      state = { boxes, probs, deltas, timing: { proposals: t1 - t0, warp: t2 - t1, cnn: t3 - t2, total: t3 - t0 } };
-      draw();
-      list.dataset.inferenceMs = (t3 - t0).toFixed(3);
-      list.dataset.runs = String(++runs);
-      ctx.status(`${scene.source}: ${boxes.length} regions classified.`);
-    })();
-    try { await busy; } catch (err) { ctx.error(err); } finally { busy = null; }
-    if (again) { again = false; run(); }
-  }
+  let runs = 0;
+  const run = latestWins(async () => {
+    const ort = await ctx.ort();
+    const session = await ctx.session(0);
+    const scene = currentScene();
+    const t0 = performance.now();
+    const boxes = selectiveSearch(scene.rgba, size, size, doc);
+    const t1 = performance.now();
+    const regions = warp(scene.rgba, size, size, boxes, doc.warp, doc.context);
+    const t2 = performance.now();
+    let probs = [], deltas = [];
+    if (boxes.length) {
+      const input = new ort.Tensor("float32", regions, [boxes.length, 3, doc.warp, doc.warp]);
+      const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
+      const flat = output[sidecar.models[0].outputs[0].name].data;
+      const width = labels.length + 1;
+      probs = boxes.map((_, i) => Array.from(flat.subarray(i * width, (i + 1) * width)));
+      const moves = output[sidecar.models[0].outputs[1].name].data;   // (K, classes, 4)
+      deltas = boxes.map((_, i) => labels.map((_, c) => Array.from(moves.subarray((i * labels.length + c) * 4, (i * labels.length + c + 1) * 4))));
+    }
+    const t3 = performance.now();
+    state = { boxes, probs, deltas, timing: { proposals: t1 - t0, warp: t2 - t1, cnn: t3 - t2, total: t3 - t0 } };
+    draw();
+    list.dataset.inferenceMs = (t3 - t0).toFixed(3);
+    list.dataset.runs = String(++runs);
+    ctx.status(`${scene.source}: ${boxes.length} regions classified.`);
+  }, ctx.error);
 
   confidence.input.addEventListener("input", draw);
   overlap.input.addEventListener("input", draw);

@@ -4,6 +4,7 @@
 // sensitivity (every patch position in one batch through visualize.onnx). Mirrors
 // demos/visualize/infer.py: `python -m demos run visualize scene.png` prints the same numbers.
 
+import { latestWins } from "../latest-wins.js";
 import { toChw } from "../detection.js";
 import { currentScene, offerGoldenScene, onScene, sceneEditor, slider } from "../parts/scene-editor.js";
 import { decodePng } from "../parts/png.js";
@@ -165,64 +166,59 @@ export function mount(box, ctx) {
   }
 
   // ---- run(): scene → classifier, explanation graph and occlusion batch → draw ---------------------
-  let busy = null, again = false, runs = 0;
-  async function run() {
-    if (busy) { again = true; return; }
-    busy = (async () => {
-      const ort = await ctx.ort();
-      const [forward, explain] = [await ctx.session(0), await ctx.session(1)];
-      const scene = currentScene();
-      const started = performance.now();
-      const x = toChw(scene.rgba, size, size);
-      const image = new ort.Tensor("float32", x, [1, 3, size, size]);
-      const p = Array.from((await forward.run({ image })).probs.data);
-      const best = p.indexOf(Math.max(...p));
-      const goal = target.value ? labels.indexOf(target.value) : best;
-      const unitLayer = Number(layer.value);
-      channel.max = widths[unitLayer - 1] - 1;
-      const unit = Math.min(Math.max(Math.round(Number(channel.value)) || 0, 0), widths[unitLayer - 1] - 1);
-      channel.value = unit;
-      const index = (v) => new ort.Tensor("int64", BigInt64Array.from([BigInt(v)]), [1]);
-      const out = await explain.run({ image, target: index(goal), layer: index(unitLayer), channel: index(unit) });
-      const corners = occlusionPositions(size, patch.value(), stride.value());
-      const k = patch.value();
-      const batch = new Float32Array(corners.length ** 2 * x.length);
-      let n = 0;
-      for (const topLeft of corners) {
-        for (const left of corners) {
-          const copy = x.slice();
-          for (let c = 0; c < 3; c++) {
-            for (let yy = topLeft; yy < topLeft + k; yy++) copy.fill(prep.grey, c * size * size + yy * size + left, c * size * size + yy * size + left + k);
-          }
-          batch.set(copy, n++ * x.length);
+  let runs = 0;
+  const run = latestWins(async () => {
+    const ort = await ctx.ort();
+    const [forward, explain] = [await ctx.session(0), await ctx.session(1)];
+    const scene = currentScene();
+    const started = performance.now();
+    const x = toChw(scene.rgba, size, size);
+    const image = new ort.Tensor("float32", x, [1, 3, size, size]);
+    const p = Array.from((await forward.run({ image })).probs.data);
+    const best = p.indexOf(Math.max(...p));
+    const goal = target.value ? labels.indexOf(target.value) : best;
+    const unitLayer = Number(layer.value);
+    channel.max = widths[unitLayer - 1] - 1;
+    const unit = Math.min(Math.max(Math.round(Number(channel.value)) || 0, 0), widths[unitLayer - 1] - 1);
+    channel.value = unit;
+    const index = (v) => new ort.Tensor("int64", BigInt64Array.from([BigInt(v)]), [1]);
+    const out = await explain.run({ image, target: index(goal), layer: index(unitLayer), channel: index(unit) });
+    const corners = occlusionPositions(size, patch.value(), stride.value());
+    const k = patch.value();
+    const batch = new Float32Array(corners.length ** 2 * x.length);
+    let n = 0;
+    for (const topLeft of corners) {
+      for (const left of corners) {
+        const copy = x.slice();
+        for (let c = 0; c < 3; c++) {
+          for (let yy = topLeft; yy < topLeft + k; yy++) copy.fill(prep.grey, c * size * size + yy * size + left, c * size * size + yy * size + left + k);
         }
+        batch.set(copy, n++ * x.length);
       }
-      const occluded = (await forward.run({ image: new ort.Tensor("float32", batch, [n, 3, size, size]) })).probs.data;
-      const ms = performance.now() - started;
-      const c = labels.length;
-      const rows = (f) => corners.map((_, i) => corners.map((_, j) => f((i * corners.length + j) * c)));
-      const maps = Object.fromEntries(["gradient", "guided", "deconvnet"].map((name) => [name, out[name].data]));
-      const result = {
-        top: labels[best], target: labels[goal], probs: Object.fromEntries(labels.map((l, i) => [l, p[i]])),
-        layer: unitLayer, channel: unit, patch: k, stride: stride.value(),
-        occlusion: {
-          corners, target_prob: rows((o) => occluded[o + goal]),
-          top_class: rows((o) => { const s = Array.from(occluded.subarray(o, o + c)); return labels[s.indexOf(Math.max(...s))]; }),
-        },
-      };
-      for (const [name, signal] of Object.entries(maps)) result[name] = peak(saliency(signal, size), size);
-      draw(result, () => {
-        // one style for the example and live maps: |signal|, the largest over the colour channels, in
-        // grey scaled to its maximum (as export.py writes the example's PNGs and the CLI's "map")
-        for (const name of ["gradient", "guided", "deconvnet"]) grey(views[name].canvas, saliency(maps[name], size), size);
-      });
-      box.querySelector(".inn-vis__maps").dataset.inferenceMs = ms.toFixed(3);
-      box.querySelector(".inn-vis__maps").dataset.runs = String(++runs);
-      ctx.status(`${scene.source}: classifier, explanation graph and ${n} occluded copies in one batch — ${ms.toFixed(0)} ms in your browser.`);
-    })();
-    try { await busy; } catch (err) { ctx.error(err); } finally { busy = null; }
-    if (again) { again = false; run(); }
-  }
+    }
+    const occluded = (await forward.run({ image: new ort.Tensor("float32", batch, [n, 3, size, size]) })).probs.data;
+    const ms = performance.now() - started;
+    const c = labels.length;
+    const rows = (f) => corners.map((_, i) => corners.map((_, j) => f((i * corners.length + j) * c)));
+    const maps = Object.fromEntries(["gradient", "guided", "deconvnet"].map((name) => [name, out[name].data]));
+    const result = {
+      top: labels[best], target: labels[goal], probs: Object.fromEntries(labels.map((l, i) => [l, p[i]])),
+      layer: unitLayer, channel: unit, patch: k, stride: stride.value(),
+      occlusion: {
+        corners, target_prob: rows((o) => occluded[o + goal]),
+        top_class: rows((o) => { const s = Array.from(occluded.subarray(o, o + c)); return labels[s.indexOf(Math.max(...s))]; }),
+      },
+    };
+    for (const [name, signal] of Object.entries(maps)) result[name] = peak(saliency(signal, size), size);
+    draw(result, () => {
+      // one style for the example and live maps: |signal|, the largest over the colour channels, in
+      // grey scaled to its maximum (as export.py writes the example's PNGs and the CLI's "map")
+      for (const name of ["gradient", "guided", "deconvnet"]) grey(views[name].canvas, saliency(maps[name], size), size);
+    });
+    box.querySelector(".inn-vis__maps").dataset.inferenceMs = ms.toFixed(3);
+    box.querySelector(".inn-vis__maps").dataset.runs = String(++runs);
+    ctx.status(`${scene.source}: classifier, explanation graph and ${n} occluded copies in one batch — ${ms.toFixed(0)} ms in your browser.`);
+  }, ctx.error);
 
   for (const input of [target, layer, channel, patch.input, stride.input]) input.addEventListener("change", run);
   onScene(box, (scene) => { if (scene.source !== "golden") run(); });
@@ -240,5 +236,5 @@ export function mount(box, ctx) {
   offerGoldenScene(golden.input.png, ctx.error);
   // The reader's first touch of the box loads the models and runs them once: when that touch also
   // changes the scene, the scene's own run is the one (it starts in the same event, before this timer).
-  ctx.whenNeeded(() => setTimeout(() => { if (!busy && !runs) run(); }, 0));
+  ctx.whenNeeded(() => setTimeout(() => { if (!run.busy() && !runs) run(); }, 0));
 }

@@ -2,6 +2,7 @@
 // confidence threshold and non-maximum suppression run here, on that grid, exactly as in
 // demos/yolo/infer.py (both use the decoding and NMS of ../detection.js / demos/common/detection.py).
 
+import { latestWins } from "../latest-wins.js";
 import { CLASS_COLOURS, decodeYolo, detectionPanel, drawBox, nms, pick, toChw } from "../detection.js";
 import { currentScene, offerGoldenScene, onScene, sceneEditor } from "../parts/scene-editor.js";
 
@@ -84,26 +85,21 @@ export function mount(box, ctx) {
   }
 
   // ---- run(): scene → model → draw ---------------------------------------------------------------
-  let busy = null, again = false, runs = 0;
-  async function run() {
-    if (busy) { again = true; return; }
-    busy = (async () => {
-      const ort = await ctx.ort();
-      const session = await ctx.session(0);
-      const scene = currentScene();
-      const input = new ort.Tensor("float32", toChw(scene.rgba, size, size), [1, 3, size, size]);
-      const started = performance.now();
-      const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
-      const ms = performance.now() - started;
-      grid = output[sidecar.models[0].outputs[0].name].data;
-      draw();
-      list.dataset.inferenceMs = ms.toFixed(3);
-      list.dataset.runs = String(++runs);
-      ctx.status(`${scene.source}: 1 forward pass in ${ms.toFixed(1)} ms in your browser.`);
-    })();
-    try { await busy; } catch (err) { ctx.error(err); } finally { busy = null; }
-    if (again) { again = false; run(); }
-  }
+  let runs = 0;
+  const run = latestWins(async () => {
+    const ort = await ctx.ort();
+    const session = await ctx.session(0);
+    const scene = currentScene();
+    const input = new ort.Tensor("float32", toChw(scene.rgba, size, size), [1, 3, size, size]);
+    const started = performance.now();
+    const output = await session.run({ [sidecar.models[0].inputs[0].name]: input });
+    const ms = performance.now() - started;
+    grid = output[sidecar.models[0].outputs[0].name].data;
+    draw();
+    list.dataset.inferenceMs = ms.toFixed(3);
+    list.dataset.runs = String(++runs);
+    ctx.status(`${scene.source}: 1 forward pass in ${ms.toFixed(1)} ms in your browser.`);
+  }, ctx.error);
 
   confidence.input.addEventListener("input", draw);
   overlap.input.addEventListener("input", draw);

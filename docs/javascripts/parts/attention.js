@@ -86,6 +86,18 @@ export function svgEl(tag, attrs = {}, text) {
   return node;
 }
 
+/** The head chooser both attention demos show: all heads at once, each head in a grid, or one head.
+ *  `heads()` is the names to draw, `grid()` whether the grid was chosen; `note` follows the first two
+ *  choices (what the text's colour shows then). */
+export function headPicker(names, { label, note = "" }) {
+  const select = document.createElement("select");
+  select.setAttribute("aria-label", label);
+  select.append(new Option(`all heads${note}`, "all"), new Option(`each head in a grid${note}`, "grid"));
+  for (const n of names) select.append(new Option(`head ${shortName(n)}`, n));
+  const together = () => ["all", "grid"].includes(select.value);
+  return { element: select, heads: () => (together() ? names : [select.value]), grid: () => select.value === "grid" };
+}
+
 /** BertViz-style lines: tokens down the left (queries) and the right (keys); a line from query i to key j
  *  whose opacity is the weight. `draw(labels, maps, { heads, picked, from, to })`: heads = names to draw
  *  (one colour each), picked = the query whose lines are drawn (-1: all queries, faintly), rows from..to-1. */
