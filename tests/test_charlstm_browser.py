@@ -89,6 +89,11 @@ def test_charlstm_sampler_matches_python_and_cells_are_ranked(tab):
     best = card["metrics"]["features"]["position_in_line"]["cell"]
     first = page.locator(f"{CBOX} [data-cell]").first
     assert first.get_attribute("data-cell") == str(best) and first.get_attribute("aria-pressed") == "true"
+    for feature, summary in card["metrics"]["features"].items():          # the box says which features fall short
+        page.select_option(f"{CBOX} select[aria-label^='Rank cells']", feature)
+        verdict = page.locator(f"{CBOX} [data-meets-bar]")
+        assert verdict.get_attribute("data-meets-bar") == str(summary["meets_bar"]).lower()
+        assert ("Short of the bar" in verdict.inner_text()) != summary["meets_bar"]
 
 
 def test_charlstm_bad_input_is_explained(tab):

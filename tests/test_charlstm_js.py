@@ -1,6 +1,6 @@
 """The pure JS of the RNN demos in Node, against the Python it mirrors: docs/javascripts/parts/colored-text.js
 (colours, readable ink, keyboard moves), demos/charlstm/sampler.js (mulberry32, pick, topK = infer.py),
-demos/charlstm.js (encode, rankCells) and demos/delay.js (buildSequence = infer.build_sequence)."""
+demos/charlstm.js (encode, rankCells, featureVerdict) and demos/delay.js (buildSequence = infer.build_sequence)."""
 import json
 
 import numpy as np
@@ -44,6 +44,21 @@ def test_encode_and_ranking_match_python():
     assert out[0] == cinfer.encode(text, card).tolist()
     r = np.array(card["figures"]["cell_correlation"]["indentation"])
     assert [cell for cell, _ in out[1]] == list(np.argsort(-np.abs(r), kind="stable")[:4])
+
+
+def test_feature_verdict_reads_the_measured_bar():
+    card = sc.read("charlstm")
+    features = card["metrics"]["features"]
+    out = node({"c": JS / "demos/charlstm.js"},
+               f"const card = {json.dumps({'features': features, 'labels': card['examples']['feature_labels'], 'bar': card['examples']['bar']})};"
+               "return Object.fromEntries(Object.entries(card.features).map(([k, f]) => [k, c.featureVerdict(f, card.labels[k], card.bar)]));")
+    assert {f["meets_bar"] for f in features.values()} == {True, False}          # the model has both kinds
+    for name, text in out.items():
+        f = features[name]
+        assert text.startswith(f"Best cell for {card['examples']['feature_labels'][name]}: {f['cell']}, r {f['r']:+.2f}")
+        assert f"{f['ratio']:.1f}× the untrained network's best ({f['random_init_abs_r']:.2f})" in text
+        assert ("Meets the bar" in text) == f["meets_bar"] and ("Short of the bar" in text) != f["meets_bar"]
+        assert "|r| ≥ 0.6 and ≥ 2×" in text
 
 
 def test_colored_text_pure_parts():

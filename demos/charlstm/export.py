@@ -90,7 +90,7 @@ def main(argv=None) -> dict:
         "reproduce": "python -m demos train charlstm && python -m demos export charlstm",
         "golden": [],
         "examples": {"texts": example_texts(), "features": list(pysource.FEATURES),
-                     "feature_labels": report.LABELS},
+                     "feature_labels": report.LABELS, "bar": {"abs_r": report.BAR_R, "ratio": report.BAR_RATIO}},
     }
     session = open_session(path)
     for example_text in card["examples"]["texts"][:2]:

@@ -36,6 +36,17 @@ export function showChar(ch) {
   return { "\n": "↵ newline", " ": "␣ space" }[ch] ?? ch;
 }
 
+/** What the training script measured for the best cell of a feature, and whether it meets the bar:
+ *  `summary` is the sidecar's metrics.features[name], `bar` its examples.bar ({abs_r, ratio}). */
+export function featureVerdict(summary, label, bar) {
+  const { cell, r, random_init_abs_r: base, ratio } = summary;
+  const measured = `Best cell for ${label}: ${cell}, r ${r >= 0 ? "+" : ""}${r.toFixed(2)} on held-out text, ` +
+    `${ratio.toFixed(1)}× the untrained network's best (${base.toFixed(2)}).`;
+  const rule = `|r| ≥ ${bar.abs_r} and ≥ ${bar.ratio}×`;
+  return summary.meets_bar ? `${measured} Meets the bar (${rule}).`
+    : `${measured} Short of the bar (${rule}): this model has no single cell that follows ${label} cleanly.`;
+}
+
 export function mount(box, ctx) {
   const { sidecar } = ctx;
   const prep = sidecar.preprocessing;
@@ -99,6 +110,7 @@ style.textContent += `
   const cellLabel = el("label", null, "cell ");
   cellLabel.append(cellInput);
   cellRow.append(featureSelect, ranked, cellLabel);
+  const verdict = el("p", "inn-clstm__key");
 
   const textHolder = el("div");
   const key = el("div", "inn-clstm__key", "Colour: tanh(c) of the chosen cell after reading each character, blue −1 · grey 0 · red +1. Tap, hover or use the arrow keys on the text for the top-5 next characters.");
@@ -128,7 +140,7 @@ style.textContent += `
   sampled.setAttribute("role", "log");
   sampled.setAttribute("aria-label", "Sampled continuation");
   const command = el("p", "inn-clstm__key");
-  root.append(style, pickRow, area, cellRow, textHolder, key, info, sampleRow, sampled, command);
+  root.append(style, pickRow, area, cellRow, verdict, textHolder, key, info, sampleRow, sampled, command);
   ctx.body.append(root);
 
   // ---- state --------------------------------------------------------------
@@ -175,6 +187,8 @@ style.textContent += `
 
   function drawRanking() {
     const feature = featureSelect.value;
+    verdict.textContent = featureVerdict(sidecar.metrics.features[feature], labels[feature], sidecar.examples.bar);
+    verdict.dataset.meetsBar = String(sidecar.metrics.features[feature].meets_bar);
     ranked.replaceChildren();
     for (const [c, r] of rankCells(corr[feature])) {
       const b = button(`${c} (r ${r >= 0 ? "+" : ""}${r.toFixed(2)})`, `Colour by cell ${c}: r = ${r.toFixed(3)} with ${labels[feature]} on held-out text`);
