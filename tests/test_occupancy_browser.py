@@ -118,6 +118,10 @@ def test_points_input_and_keyboard_edit(tab, sessions):
         canvas.press(key)
     edited = after(page, lambda: canvas.press("Enter"), lambda x: x["z"] != r["z"])   # adds a point there: a new extreme
     assert edited["kind"] == "points"
+    all_iou = CARD["metrics"]["evaluation"]["per_family"]["all"]
+    said = box.locator("[data-verdict]").inner_text()                       # the box says whether the model falls short
+    short = min(all_iou["iou_voxels"], all_iou["iou_points"]) < CARD["examples"]["iou_bar"]
+    assert f"{all_iou['iou_voxels']:.3f} from 16³ voxels" in said and ("falls short of" in said) == short
     assert not tab.errors
 
 

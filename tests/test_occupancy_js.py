@@ -1,6 +1,7 @@
 """The page's occupancy code in Node against the Python it mirrors: MISE and marching tetrahedra
 (docs/javascripts/demos/occupancy/mesh.js vs demos/occupancy/mesh.py) on the same analytic field, the .obj text,
 the slice points (export.py), the .npy writer (read back by numpy), the seeded prior samples and the voxel helpers."""
+import json
 import tempfile
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import numpy as np
 import pytest
 
 from demos.occupancy import export, mesh
-from tests.nodejs import JS, NODE, evaluate
+from tests.nodejs import JS, NODE, ROOT, evaluate
 
 MESH_JS = JS / "demos" / "occupancy" / "mesh.js"
 INPUT_JS = JS / "demos" / "occupancy" / "input.js"
@@ -107,3 +108,18 @@ def test_slice_points_npy_voxels_and_samples():
     assert abs(draws.mean()) < 0.1 and abs(draws.std() - 1) < 0.1
     assert js["lerp"] == [0.25, 1.5]
     assert js["near"] == [[0, 0, 0.2]]
+
+
+def test_model_verdict_says_where_the_model_falls_short():
+    card = json.loads((ROOT / "exported_models" / "occupancy.json").read_text())
+    evaluation, bar = card["metrics"]["evaluation"], card["examples"]["iou_bar"]
+    good = {"held_out_shapes": 2, "per_family": {f: {"iou_voxels": 0.95, "iou_points": 0.91} for f in ("all", "torus")}}
+    said = evaluate("return [v.modelVerdict(DATA.evaluation, DATA.bar, 16, 300), v.modelVerdict(DATA.good, DATA.bar, 16, 300)];",
+                    {"v": JS / "demos" / "occupancy" / "verdict.js"}, {"evaluation": evaluation, "bar": bar, "good": good})
+    fam = evaluation["per_family"]
+    for kind, what in (("voxels", "16³ voxels"), ("points", "300 noisy points")):
+        below = [f for f in fam if f != "all" and fam[f][f"iou_{kind}"] < bar]
+        assert f"{fam['all'][f'iou_{kind}']:.3f} from {what}" + (f" (below {bar}: {', '.join(below)})" if below else "") in said[0]
+    short = fam["all"]["iou_voxels"] < bar or fam["all"]["iou_points"] < bar
+    assert ("falls short of the 0.9" in said[0]) == short and said[0].startswith(f"On {evaluation['held_out_shapes']} held-out")
+    assert "that meets the 0.9" in said[1] and "below" not in said[1]

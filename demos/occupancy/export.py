@@ -90,7 +90,7 @@ def main(argv=None) -> dict:
         "metrics": metrics,
         "reproduce": "python -m demos train occupancy && python -m demos export occupancy",
         "golden": [],
-        "examples": {"shapes": []},
+        "examples": {"shapes": [], "iou_bar": train.IOU_BAR, "input_points": train.INPUT_POINTS},
     }
     _, held = train.load_data()
     rng = np.random.default_rng(1)

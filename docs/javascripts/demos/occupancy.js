@@ -9,6 +9,7 @@ import { button } from "../runtime.js";
 import { drawHeatmap } from "../parts/heatmap.js";
 import { createView, webglAvailable } from "../parts/view3d.js";
 import { mise, marchingTetrahedra, toObj } from "./occupancy/mesh.js";
+import { modelVerdict } from "./occupancy/verdict.js";
 import { lerp, normals, npyBytes, parseVoxels, pointsNear, slicePoints, voxelCentres } from "./occupancy/input.js";
 
 /** Loaded by the runtime before mount (relative to this module). */
@@ -104,7 +105,9 @@ export function mount(box, ctx) {
   const actions = el("div", "inn-demo__tools");
   actions.append(sampleBtn, resetBtn, objBtn, npyBtn);
   const summary = el("p", "inn-occ__summary");
-  ctx.body.append(tools, left, right, walkRow, actions, summary);
+  const verdict = el("p", "inn-occ__note", modelVerdict(sidecar.metrics.evaluation, sidecar.examples.iou_bar, g, sidecar.examples.input_points));
+  verdict.dataset.verdict = "";
+  ctx.body.append(tools, left, right, walkRow, actions, summary, verdict);
 
   // ---- state ---------------------------------------------------------------------------------------------
   const state = { example: 0, kind: "voxels", voxels: null, points: null, edited: false, z: null, source: "input",
