@@ -226,10 +226,11 @@ style.textContent += `
 
   let busy = Promise.resolve();
   let typing = 0;     // the run that typing schedules; a run the reader asks for replaces it
-  function run() {
+  function run(typed = false) {
     clearTimeout(typing);
     busy = busy.then(async () => {
       const text = area.value.replace(/\r\n/g, "\n");
+      if (typed && scored?.probs && text === scored.text) return;   // a run since the typing already scored it
       if (!text) { ctx.status("The text is empty: type or paste some code."); return; }
       if (text.length > limit) { ctx.status(`The text has ${text.length.toLocaleString("en-US")} characters; the demo reads at most ${limit.toLocaleString("en-US")}: cut it.`); return; }
       try {
@@ -280,7 +281,7 @@ style.textContent += `
   exampleSelect.addEventListener("change", () => { area.value = examples[Number(exampleSelect.value)].text; run(); });
   runButton.addEventListener("click", () => run());
   area.addEventListener("keydown", (e) => { if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) { e.preventDefault(); run(); } });
-  area.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(run, 600); });
+  area.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(() => run(true), 600); });
   featureSelect.addEventListener("change", () => { drawRanking(); setCell(rankCells(corr[featureSelect.value], 1)[0][0]); });
   cellInput.addEventListener("change", () => setCell(Number(cellInput.value)));
   temp.addEventListener("input", () => { tempValue.textContent = Number(temp.value).toFixed(2); });
