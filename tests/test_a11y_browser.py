@@ -130,3 +130,16 @@ def test_demo_controls_show_keyboard_focus(new_tab):
             invisible.append(info["what"])
     assert seen >= 4, "the keyboard reached too few demo controls"
     assert invisible == [], invisible
+
+
+def test_a_canvas_figure_has_a_text_alternative_before_anything_is_drawn(new_tab):
+    """parts/figure.js (the face and MVSNet views): a picture that is not drawn yet is already labelled, so axe
+    never meets an unnamed role=img while a box is still drawing on a busy machine."""
+    tab = new_tab()
+    page = tab.open("/")
+    made = page.evaluate("""async () => {
+      const { canvasFigure } = await import(new URL('/javascripts/parts/figure.js', location.origin).href);
+      return [canvasFigure('f', 'c', 'True depth'), canvasFigure('f', 'c', '')].map(([fig, canvas]) =>
+        [canvas.getAttribute('role'), canvas.getAttribute('aria-label'), canvas.tabIndex, fig.querySelector('figcaption').textContent]);
+    }""")
+    assert made == [["img", "True depth (not drawn yet)", 0, "True depth"], ["img", "Not drawn yet", 0, ""]]

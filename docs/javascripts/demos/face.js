@@ -3,6 +3,7 @@
 // The pipeline is face/pipeline.js, the same steps as demos/face/infer.py (tested against it in Node).
 
 import { latestWins } from "../latest-wins.js";
+import { canvasFigure } from "../parts/figure.js";
 import { button } from "../runtime.js";
 import { pose, solve, track } from "./face/pipeline.js";
 import { meshView } from "./face/mesh3d.js";
@@ -21,15 +22,7 @@ function el(tag, className, text) {
   return node;
 }
 
-/** A focusable canvas with role img (its aria-label is the text alternative) and a caption. */
-function figure(className, caption) {
-  const fig = el("figure", "inn-face__view");
-  const canvas = el("canvas", className);
-  canvas.setAttribute("role", "img");
-  canvas.tabIndex = 0;
-  fig.append(canvas, el("figcaption", "", caption));
-  return [fig, canvas];
-}
+const figure = (className, caption) => canvasFigure("inn-face__view", className, caption);
 
 export function mount(box, ctx) {
   const { sidecar } = ctx;

@@ -1,6 +1,7 @@
 // mvsnet/view — drawing helpers of the MVSNet demo: figures, the per-pixel curve over the depth planes,
 // and the point cloud. Pure drawing of what run() produced; no inference here.
 
+import { canvasFigure } from "../../parts/figure.js";
 import { bounds, createView, webglAvailable } from "../../parts/view3d.js";
 import { backProject } from "./geometry.js";
 
@@ -12,14 +13,9 @@ export function el(tag, className, text) {
   return node;
 }
 
-/** A focusable canvas with role img (its aria-label is the text alternative) and a caption. */
+/** A focusable canvas with a caption (parts/figure.js), in this demo's figure style. */
 export function figure(className, caption) {
-  const fig = el("figure", "inn-mvs__figure");
-  const canvas = el("canvas", className);
-  canvas.setAttribute("role", "img");
-  canvas.tabIndex = 0;
-  fig.append(canvas, el("figcaption", "", caption));
-  return [fig, canvas];
+  return canvasFigure("inn-mvs__figure", className, caption);
 }
 
 /** Each series scaled to [0, 1] over the planes (a flat series stays at 0), for one shared chart. */
