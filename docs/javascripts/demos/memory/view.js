@@ -63,6 +63,7 @@ export function heatFigure(caption) {
   scroller.tabIndex = 0; // keyboard users can scroll a wide map
   const canvas = el("canvas", "inn-memory__heat");
   canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", `${caption} (not drawn yet)`);   // named before its first drawing
   scroller.append(canvas);
   const cue = el("span", "inn-memory__cue", "scroll sideways to see the whole map →");
   fig.append(scroller, cue, el("figcaption", null, caption));
