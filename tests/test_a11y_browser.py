@@ -4,6 +4,8 @@ the demo boxes have mounted; on a 390 px phone no page scrolls sideways, and eve
 than the screen scrolls in its own focusable, labelled box with edge shadows as the cue."""
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -17,6 +19,21 @@ def site_pages(site: Path) -> list[str]:
     return sorted(p.replace("/./", "/") for p in pages) + ["/404.html"]
 
 
+def source_pages() -> list[str]:
+    """The site's pages known before the build, from its sources (every note and notebook under docs/, and
+    the 404 page), so that each page is a test of its own and the test workers share them out;
+    test_every_built_page_is_checked holds this list to the built site's."""
+    docs = ROOT / "docs"
+    urls = []
+    for source in [*docs.rglob("*.md"), *(docs / "notebooks").glob("*.py")]:
+        parts = source.relative_to(docs).with_suffix("").parts
+        urls.append("/" + "".join(f"{part}/" for part in (parts[:-1] if parts[-1] == "index" else parts)))
+    return sorted(urls) + ["/404.html"]
+
+
+PAGES = source_pages()
+
+
 SCHEMES = {"default": "light", "slate": "dark"}
 # Every running CSS transition and animation has ended (a cancelled one counts as ended), two frames later.
 SETTLED = """async () => {
@@ -26,32 +43,33 @@ SETTLED = """async () => {
 }"""
 
 
-def test_every_page_loads_cleanly_and_axe_finds_nothing_serious_in_either_scheme(new_tab, built_site):
-    """Each page is loaded once with its demo boxes mounted: its title shows, no console error, no request
-    leaves this machine; axe-core checks it in the scheme it opened in (dark preferred: Material opens it in
+def test_every_built_page_is_checked(built_site):
+    assert len(PAGES) >= 15 and PAGES == site_pages(built_site)
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_loads_cleanly_and_axe_finds_nothing_serious_in_either_scheme(new_tab, path):
+    """The page is loaded with its demo boxes mounted: its title shows, no console error, no request leaves
+    this machine; axe-core checks it in the scheme it opened in (dark preferred: Material opens it in
     slate), then the reader's own toggle switches it to the other scheme and axe checks it again."""
     tab = new_tab(color_scheme="dark")
     found = []
-    pages = site_pages(built_site)
-    assert len(pages) >= 15
-    for path in pages:
-        page = tab.open(path)
-        assert page.locator("h1").first.is_visible(), path
-        assert tab.errors == [], f"{path}: {tab.errors}"
-        height = page.evaluate("document.documentElement.scrollHeight")  # tab.open mounted the demo boxes
-        # One viewport as tall as the page: axe measures contrast only where elements are on screen.
-        page.set_viewport_size({"width": 1280, "height": min(height, 16000)})
-        page.add_script_tag(path=str(AXE))
-        seen = []
-        for _ in SCHEMES:
-            page.evaluate(SETTLED)  # Material's tabs fade back in after the scrolling; colours transition
-            scheme = page.evaluate("document.body.dataset.mdColorScheme")
-            seen.append(scheme)
-            for rule, target, message in page.evaluate(SERIOUS):
-                found.append(f"{path} [{SCHEMES[scheme]}] {rule}: {target} ({message[:120]})")
-            page.locator("form[data-md-component=palette] label:visible").first.click()
-        assert sorted(seen) == sorted(SCHEMES), f"{path}: the palette toggle showed {seen}"
-        page.set_viewport_size({"width": 1280, "height": 900})
+    page = tab.open(path)
+    assert page.locator("h1").first.is_visible(), path
+    assert tab.errors == [], f"{path}: {tab.errors}"
+    height = page.evaluate("document.documentElement.scrollHeight")  # tab.open mounted the demo boxes
+    # One viewport as tall as the page: axe measures contrast only where elements are on screen.
+    page.set_viewport_size({"width": 1280, "height": min(height, 16000)})
+    page.add_script_tag(path=str(AXE))
+    seen = []
+    for _ in SCHEMES:
+        page.evaluate(SETTLED)  # Material's tabs fade back in after the scrolling; colours transition
+        scheme = page.evaluate("document.body.dataset.mdColorScheme")
+        seen.append(scheme)
+        for rule, target, message in page.evaluate(SERIOUS):
+            found.append(f"{path} [{SCHEMES[scheme]}] {rule}: {target} ({message[:120]})")
+        page.locator("form[data-md-component=palette] label:visible").first.click()
+    assert sorted(seen) == sorted(SCHEMES), f"{path}: the palette toggle showed {seen}"
     assert tab.foreign_requests() == []
     assert found == [], "\n".join(found)
 
