@@ -46,7 +46,8 @@ def test_golden_first_then_the_photo_tracked_like_the_cli(tab, server):
     assert not [p for p in server.paths()[before:] if p.endswith((".onnx", ".wasm"))]
     golden = sc.read("face")["golden"][0]["output"]
     assert np.abs(np.array(result(page)["landmarks"]) - golden["landmarks"]).max() < 1e-3
-    assert "468 landmarks" in page.locator(f"{BOX} .inn-face__photo").get_attribute("aria-label")
+    assert f"{len(golden['landmarks'])} landmarks" in page.locator(f"{BOX} .inn-face__photo").get_attribute("aria-label")
+    assert f"the {len(golden['landmarks'])} tracked landmarks" in page.locator(f"{BOX} figcaption").first.inner_text()
     page.locator(BOX).get_by_role("button", name="Track this photo").click()
     live = wait_runs(page)
     python = json.loads(cli(ROOT / "docs/javascripts/demos/face/astronaut.png").stdout)

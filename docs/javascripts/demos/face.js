@@ -28,10 +28,11 @@ export function mount(box, ctx) {
   const { sidecar } = ctx;
   const golden = sidecar.golden[0];
   const triangles = sidecar.config.triangles;
+  const landmarkCount = sidecar.models[1].outputs[0].shape.at(-1) / 3; // the landmark net's (x, y, z) triples
 
   // ---- layout ---------------------------------------------------------------------------------
   const views = el("div", "inn-face__views");
-  const [photoFig, photo] = figure("inn-face__photo", "The image and the 468 tracked landmarks (green); the box is the detector's.");
+  const [photoFig, photo] = figure("inn-face__photo", `The image and the ${landmarkCount} tracked landmarks (green); the box is the detector's.`);
   const [meshFig, meshCanvas] = figure("inn-face__mesh", "The mesh in 3D: drag, swipe or use the arrow keys to turn it.");
   const [rigFig, rigCanvas] = figure("inn-face__mesh", "The rig, driven by the controls below: solved from the tracked face, or set by you.");
   meshCanvas.width = meshCanvas.height = rigCanvas.width = rigCanvas.height = 480;
