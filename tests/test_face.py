@@ -88,6 +88,8 @@ def test_models_are_float16_weights_within_budget(card):
     assert "Apache License, Version 2.0" in notice and "mediapipe==0.10.21" in notice
     assert "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION" in notice      # the licence itself, in full
     assert "END OF TERMS AND CONDITIONS" in notice
+    for entry in card["models"]:                                   # every model file says where it comes from
+        assert f"exported_models/{entry['file']}" in notice
 
 
 def test_the_pipeline_on_the_astronaut_is_the_golden_output(card, sessions, image, golden):

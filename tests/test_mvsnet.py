@@ -17,7 +17,7 @@ from demos.common.onnx_weights import load_into
 from demos.common.paths import ROOT
 from demos.common.runtime import open_sessions, run
 from demos.mvsnet import data, evaluate, geometry, infer, planesweep, train, views
-from demos.mvsnet.export import OUTPUTS, PROBES
+from demos.mvsnet.export import NOTICE, OUTPUTS, PROBES, write_notice
 from demos.mvsnet.model import MVSNet, MVSNetConfig, fold_batch_norm, warp
 
 
@@ -260,3 +260,18 @@ def test_views_writer_names_what_it_knows(tmp_path):
     assert views.main(["held_out:0", str(tmp_path / "v.npz")]) == 0
     with np.load(tmp_path / "v.npz") as f:
         assert set(f.files) == {"images", "K", "R", "t", "depth", "depth_range"}
+
+
+def test_the_motorcycle_pair_in_the_sidecar_carries_its_notice(tmp_path, monkeypatch):
+    """The committed notice is what export writes: the pair's source, credit and citation, its size in the
+    sidecar, and scikit-image's licence in full."""
+    from demos.mvsnet import export
+    committed = NOTICE.read_text()
+    card = sc.read("mvsnet")
+    assert any(e["name"] == "motorcycle" for e in card["examples"]["scenes"])
+    monkeypatch.setattr(export, "NOTICE", tmp_path / "NOTICE-mvsnet")
+    write_notice(card["metrics"]["motorcycle_size"])
+    assert (tmp_path / "NOTICE-mvsnet").read_text() == committed
+    height, width = card["metrics"]["motorcycle_size"]
+    assert f"resizes them to {width}×{height}" in committed and "Scharstein" in committed and "GCPR 2014" in committed
+    assert "License: BSD-3-Clause" in committed and "Copyright: 2009-2022 the scikit-image team" in committed
