@@ -29,6 +29,8 @@ from site_browser import ROOT, SiteServer, build_site, chromium, free_port
 
 sys.path.insert(0, str(ROOT))
 from demos.charlstm import infer
+from demos.charlstm.export import Scorer, load_from_onnx
+from demos.charlstm.model import build
 from demos.common import sidecar as sc
 from demos.common.paths import MODELS_DIR
 from demos.common.runtime import open_sessions
@@ -46,8 +48,9 @@ def floor_model(card: dict) -> onnx.ModelProto:
     """A Scan over the characters whose step is only h <- tanh((h W)[:H]) with the model's recurrent matrix
     W (H x 4H): the product every character needs, and two cheap nodes to make it a recurrence."""
     hidden = card["config"]["hidden"]
-    weights = [numpy_helper.to_array(i) for i in onnx.load(str(MODELS_DIR / "charlstm.onnx")).graph.initializer]
-    recurrent = next(w for w in weights if w.shape == (hidden, 4 * hidden))    # stored as W_hh transposed
+    model = build(card["config"])
+    load_from_onnx(Scorer(model), MODELS_DIR / "charlstm.onnx")
+    recurrent = model.lstm.weight_hh_l0.detach().numpy().T                   # (H, 4H): h @ W
     body = helper.make_graph(
         [helper.make_node("MatMul", ["h", "W"], ["z"]),
          helper.make_node("Split", ["z"], ["z0", "z1", "z2", "z3"], axis=1, num_outputs=4),
@@ -84,10 +87,9 @@ FLOOR_JS = """async ([file, count, hidden]) => {
 }"""
 
 
-def browser_ms(origin: str, text: str, runs: int) -> tuple[list[float], list[float]]:
+def browser_ms(origin: str, text: str, runs: int, hidden: int) -> tuple[list[float], list[float]]:
     """The page's own timings of scoring `text`, and the floor model's, run alternately (through the page's
     already loaded runtime) so that both see the same moments of a shared machine."""
-    hidden = sc.read("charlstm")["config"]["hidden"]
     with sync_playwright() as playwright:
         with chromium(playwright) as browser:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -105,8 +107,7 @@ def browser_ms(origin: str, text: str, runs: int) -> tuple[list[float], list[flo
             return times[1:], floor[1:]
 
 
-def python_ms(text: str, runs: int) -> list[float]:
-    card = sc.read("charlstm")
+def python_ms(card: dict, text: str, runs: int) -> list[float]:
     session = open_sessions(card)[0]
     tokens = infer.encode(text, card)
     infer.score(session, card, tokens)
@@ -136,7 +137,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--site", type=Path, help="an already built site (default: build one)")
     args = parser.parse_args()
-    text = TEXT_FILE.read_text()[:sc.read("charlstm")["limits"]["max_chars"]]
+    card = sc.read("charlstm")
+    hidden = card["config"]["hidden"]
+    text = TEXT_FILE.read_text()[:card["limits"]["max_chars"]]
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         site = args.site or Path(tmp) / "site"
@@ -145,15 +148,14 @@ def main() -> None:
             if build.returncode:
                 sys.exit(f"mkdocs build failed:\n{build.stderr[-2000:]}")
         floor_path = site / FLOOR_FILE
-        onnx.save(floor_model(sc.read("charlstm")), str(floor_path))
+        onnx.save(floor_model(card), str(floor_path))
         try:
             with SiteServer(site, port) as server:
-                web, floor = browser_ms(server.origin, text, args.runs)
+                web, floor = browser_ms(server.origin, text, args.runs, hidden)
         finally:
             floor_path.unlink()
-    py = python_ms(text, args.runs)
+    py = python_ms(card, text, args.runs)
     load = os.getloadavg()[0]
-    hidden = sc.read("charlstm")["config"]["hidden"]
     b, p, f = statistics.median(web), statistics.median(py), statistics.median(floor)
     print(f"browser (ONNX Runtime Web, WASM, 1 thread): median {b:.1f} ms over {len(web)} runs {[round(t) for t in web]}")
     print(f"python  (onnxruntime, 1 thread):            median {p:.1f} ms over {len(py)} runs")

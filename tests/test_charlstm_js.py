@@ -14,13 +14,8 @@ from tests.nodejs import JS, NODE, evaluate
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is part of make test's set-up")
 
 
-def node(modules: dict, script: str):
-    return evaluate(script, modules)
-
-
 def test_sampler_matches_python():
-    draws = node({"s": JS / "demos/charlstm/sampler.js"},
-                 "const out = {}; for (const seed of [0, 1, 12345, 2147483647]) { const d = s.mulberry32(seed);"
+    draws = evaluate(modules={"s": JS / "demos/charlstm/sampler.js"}, body="const out = {}; for (const seed of [0, 1, 12345, 2147483647]) { const d = s.mulberry32(seed);"
                  " out[seed] = Array.from({length: 50}, d); } return out;")
     for seed, values in draws.items():
         draw = cinfer.mulberry32(int(seed))
@@ -28,8 +23,7 @@ def test_sampler_matches_python():
     rng = np.random.default_rng(0)
     probs = rng.dirichlet(np.ones(97) * 0.3, 20).astype(np.float32)
     cases = [(p.tolist(), t, u) for p, t, u in zip(probs, [0.3, 0.7, 1.0, 1.5] * 5, rng.random(20))]
-    picks = node({"s": JS / "demos/charlstm/sampler.js"},
-                 f"return {json.dumps(cases)}.map(([p, t, u]) => [s.pick(Float32Array.from(p), t, u), s.topK(p, 5).map(e => e[0])]);")
+    picks = evaluate(modules={"s": JS / "demos/charlstm/sampler.js"}, body=f"return {json.dumps(cases)}.map(([p, t, u]) => [s.pick(Float32Array.from(p), t, u), s.topK(p, 5).map(e => e[0])]);")
     for (p, t, u), (picked, top) in zip(cases, picks):
         assert picked == cinfer.pick(np.array(p, np.float32), t, u)
         assert top == list(np.argsort(-np.array(p), kind="stable")[:5])
@@ -38,8 +32,7 @@ def test_sampler_matches_python():
 def test_encode_and_ranking_match_python():
     card = sc.read("charlstm")
     text = "def f(x):\n\treturn 'é' + x  # ok\n"
-    out = node({"c": JS / "demos/charlstm.js"},
-               f"const card = {json.dumps({'preprocessing': card['preprocessing'], 'corr': card['figures']['cell_correlation']['indentation']})};"
+    out = evaluate(modules={"c": JS / "demos/charlstm.js"}, body=f"const card = {json.dumps({'preprocessing': card['preprocessing'], 'corr': card['figures']['cell_correlation']['indentation']})};"
                f"return [c.encode({json.dumps(text)}, card.preprocessing), c.rankCells(card.corr, 4)];")
     assert out[0] == cinfer.encode(text, card).tolist()
     r = np.array(card["figures"]["cell_correlation"]["indentation"])
@@ -49,8 +42,7 @@ def test_encode_and_ranking_match_python():
 def test_feature_verdict_reads_the_measured_bar():
     card = sc.read("charlstm")
     features = card["metrics"]["features"]
-    out = node({"c": JS / "demos/charlstm.js"},
-               f"const card = {json.dumps({'features': features, 'labels': card['examples']['feature_labels'], 'bar': card['examples']['bar']})};"
+    out = evaluate(modules={"c": JS / "demos/charlstm.js"}, body=f"const card = {json.dumps({'features': features, 'labels': card['examples']['feature_labels'], 'bar': card['examples']['bar']})};"
                "return Object.fromEntries(Object.entries(card.features).map(([k, f]) => [k, c.featureVerdict(f, card.labels[k], card.bar)]));")
     assert {f["meets_bar"] for f in features.values()} == {True, False}          # the model has both kinds
     for name, text in out.items():
@@ -58,12 +50,11 @@ def test_feature_verdict_reads_the_measured_bar():
         assert text.startswith(f"Best cell for {card['examples']['feature_labels'][name]}: {f['cell']}, r {f['r']:+.2f}")
         assert f"{f['ratio']:.1f}× the untrained network's best ({f['random_init_abs_r']:.2f})" in text
         assert ("Meets the bar" in text) == f["meets_bar"] and ("Short of the bar" in text) != f["meets_bar"]
-        assert "|r| ≥ 0.6 and ≥ 2×" in text
+        assert f"|r| ≥ {card['examples']['bar']['abs_r']} and ≥ {card['examples']['bar']['ratio']}×" in text
 
 
 def test_colored_text_pure_parts():
-    out = node({"t": JS / "parts/colored-text.js"},
-               """const text = "ab\\ncdef\\n\\nxy";
+    out = evaluate(modules={"t": JS / "parts/colored-text.js"}, body="""const text = "ab\\ncdef\\n\\nxy";
                   const moves = [[0, 'ArrowRight'], [0, 'ArrowLeft'], [1, 'ArrowDown'], [6, 'ArrowUp'], [4, 'End'],
                                  [5, 'Home'], [4, 'ArrowDown'], [9, 'ArrowDown'], [0, 'ArrowUp'], [0, 'x']];
                   return { moves: moves.map(([i, k]) => t.lineMove(text, i, k)),
@@ -79,12 +70,10 @@ def test_delay_sequence_matches_python():
     card = sc.read("delay")
     cases = [{"value": 5, "marker": 2, "delay": 10, "seed": 3}, {"value": 0, "marker": 0, "delay": 0, "seed": 0},
              {"value": 7, "marker": 4, "delay": 200, "seed": 2147483647}]
-    out = node({"d": JS / "demos/delay.js"},
-               f"return {json.dumps(cases)}.map(c => {{ const s = d.buildSequence(c, {card['preprocessing']['values']});"
+    out = evaluate(modules={"d": JS / "demos/delay.js"}, body=f"return {json.dumps(cases)}.map(c => {{ const s = d.buildSequence(c, {card['preprocessing']['values']});"
                " return [s.steps, Array.from(s.x), d.checkInputs(c, " + json.dumps(card["options"]) + ").ok]; });")
     for case, (steps, x, ok) in zip(cases, out):
         py_steps, py_x = dinfer.build_sequence(dict(case), card)
         assert steps == py_steps and np.array_equal(np.array(x, np.float32), py_x.ravel()) and ok
-    bad = node({"d": JS / "demos/delay.js"},
-               f"return d.checkInputs({{value: 5, marker: 2, delay: 201, seed: 1}}, {json.dumps(card['options'])});")
+    bad = evaluate(modules={"d": JS / "demos/delay.js"}, body=f"return d.checkInputs({{value: 5, marker: 2, delay: 201, seed: 1}}, {json.dumps(card['options'])});")
     assert not bad["ok"] and "0 to 200" in bad["message"]

@@ -1,6 +1,6 @@
 """latest-wins.js, the run() wrapper the scene demos share, in Node: runs never overlap, calls during a
 run collapse into one more run that sees the newest input, and an error is reported without stopping it."""
-from nodejs import JS, evaluate
+from tests.nodejs import JS, evaluate
 
 MODULES = {"lw": JS / "latest-wins.js"}
 
