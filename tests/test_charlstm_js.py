@@ -50,7 +50,7 @@ def test_feature_verdict_reads_the_measured_bar():
         assert text.startswith(f"Best cell for {card['examples']['feature_labels'][name]}: {f['cell']}, r {f['r']:+.2f}")
         assert f"{f['ratio']:.1f}× the untrained network's best ({f['random_init_abs_r']:.2f})" in text
         assert ("Meets the bar" in text) == f["meets_bar"] and ("Short of the bar" in text) != f["meets_bar"]
-        assert f"|r| ≥ {card['examples']['bar']['abs_r']} and ≥ {card['examples']['bar']['ratio']}×" in text
+        assert f"|r| ≥ {card['examples']['bar']['abs_r']:g} and ≥ {card['examples']['bar']['ratio']:g}×" in text
 
 
 def test_colored_text_pure_parts():
